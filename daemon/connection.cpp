@@ -1,0 +1,70 @@
+#include "connection.hpp"
+
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "escape.hpp"
+#include "log.hpp"
+#include "protocol/session.hpp"
+#include "stream.hpp"
+
+namespace hellod {
+namespace {
+
+// How long an orderly close waits for the client to finish sending (see close_gracefully).
+constexpr std::chrono::milliseconds linger{2000};
+
+void log_access(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
+                std::uint64_t out) {
+    if (!log::enabled(LogLevel::info)) return;
+    const auto elapsed = std::chrono::steady_clock::now() - c.accepted;
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f",
+                  std::chrono::duration<double>(elapsed).count());
+    std::string line = "access peer=" + c.peer + " duration=" + duration +
+                       "s lines=" + std::to_string(result.lines) + " in=" + std::to_string(in) +
+                       " out=" + std::to_string(out) +
+                       " end=" + std::string(to_string(result.reason));
+    if (!result.detail.empty()) {
+        line += " detail=\"";
+        append_escaped(line, result.detail);
+        line += '"';
+    }
+    log::write(LogLevel::info, line);
+}
+
+}  // namespace
+
+void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& cancel) {
+    const Settings& settings = *connection->settings;
+    Stream stream(connection->fd.get(), {.read_buffer = 4096,
+                                         .write_buffer = 4096,
+                                         .read_timeout = settings.idle_timeout,
+                                         .write_timeout = settings.write_timeout,
+                                         .cancel = &cancel});
+    protocol::SessionResult result = protocol::run_session(stream, settings, connection->peer);
+    if (result.reason != protocol::EndReason::error) {
+        if (const auto status = stream.flush(); status != Stream::Status::ok) {
+            result = {protocol::EndReason::error, result.lines,
+                      status == Stream::Status::timeout ? "write timed out"
+                                                        : std::strerror(stream.error_number())};
+        } else {
+            stream.close_gracefully(linger);
+        }
+    }
+    log_access(*connection, result, stream.bytes_in(), stream.bytes_out());
+}
+
+void turn_away(Connection& connection, std::string_view why) {
+    const auto line = protocol::busy_line;
+    // A fresh socket's send buffer is empty, so this small send does not block.
+    const ssize_t sent =
+        ::send(connection.fd.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(connection.fd.get(), SHUT_WR);
+    log_access(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0,
+               sent > 0 ? static_cast<std::uint64_t>(sent) : 0);
+}
+
+}  // namespace hellod

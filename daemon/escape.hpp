@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hellod {
+
+// Makes client-supplied bytes safe for a log line: printable ASCII and well-formed UTF-8 pass
+// through; backslash and double quote are backslash-escaped; \t \r \n become those escapes;
+// other control bytes, C1 controls (U+0080..U+009F), DEL and bytes that are not valid UTF-8
+// become \xHH. The result never holds a byte that a terminal would act on.
+void append_escaped(std::string& out, std::string_view bytes);
+std::string escaped(std::string_view bytes);
+
+// A value quoted for a one-line message to a person: '...' around the text with control bytes
+// escaped as above (backslash and double quote left as they are), cut after `max` bytes (marked
+// with "...") so that a runaway value cannot swamp the sentence.
+std::string quoted_excerpt(std::string_view text, std::size_t max = 60);
+
+}  // namespace hellod

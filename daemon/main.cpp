@@ -1,0 +1,142 @@
+// hellod: parse the settings, set up logging, bind, and serve until SIGTERM or SIGINT.
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "descriptor_limit.hpp"
+#include "exit_codes.hpp"
+#include "log.hpp"
+#include "net/listener.hpp"
+#include "server.hpp"
+#include "settings.hpp"
+
+namespace {
+
+using hellod::exit_code::config;
+
+std::atomic<hellod::Server*> g_server{nullptr};
+
+extern "C" void on_stop_signal(int) {
+    if (auto* server = g_server.load()) server->stop();
+}
+
+// The protocols and modes the spec names beyond the greeting arrive with a later release;
+// refusing them is better than silently serving something else.
+void refuse_unserved(const hellod::Settings& s) {
+    if (s.protocol != hellod::Protocol::greeting)
+        throw hellod::FatalError(config, "protocol: this hellod serves only 'greeting'");
+    if (s.framing != hellod::Framing::line)
+        throw hellod::FatalError(config, "framing: this hellod serves only 'line'");
+    if (s.udp_echo) throw hellod::FatalError(config, "udp-echo: this hellod serves only TCP");
+}
+
+std::string seconds(std::chrono::milliseconds d) {
+    std::ostringstream out;
+    out << std::chrono::duration<double>(d).count() << " s";
+    return out.str();
+}
+
+std::string describe(const hellod::Settings& s,
+                     const std::vector<hellod::net::Listener>& listeners) {
+    std::ostringstream out;
+    out << "hellod " << HELLOD_VERSION << " listening on ";
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+        out << (i ? ", " : "") << listeners[i].name;
+    out << " (protocol greeting, backlog " << s.backlog << ", max-connections " << s.max_connections
+        << ", max-connections-per-ip ";
+    if (s.max_connections_per_ip == 0)
+        out << "unlimited";
+    else
+        out << s.max_connections_per_ip;
+    out << ", idle-timeout " << (s.idle_timeout.count() == 0 ? "off" : seconds(s.idle_timeout))
+        << ", write-timeout " << seconds(s.write_timeout) << ", max-line-bytes " << s.max_line_bytes
+        << ", shutdown-timeout " << seconds(s.shutdown_timeout) << ", config "
+        << (s.config_file.empty() ? "none" : s.config_file) << ")";
+    return out.str();
+}
+
+int run(int argc, char** argv) {
+    const auto invocation =
+        hellod::parse_invocation(std::span<const char* const>(argv, static_cast<std::size_t>(argc)),
+                                 hellod::current_environment());
+    const hellod::Settings& settings = invocation.settings;
+    switch (invocation.action) {
+        case hellod::Action::help:
+            std::cout << invocation.help_text;
+            return 0;
+        case hellod::Action::version:
+            std::cout << "hellod " << HELLOD_VERSION << '\n';
+            return 0;
+        case hellod::Action::print_config:
+            std::cout << hellod::to_ini(settings);
+            return 0;
+        case hellod::Action::test_config:
+            refuse_unserved(settings);
+            hellod::net::check_listen_addresses(settings.listen);
+            std::cout << "hellod: settings are valid"
+                      << (settings.config_file.empty() ? "" : " (" + settings.config_file + ")")
+                      << '\n';
+            return 0;
+        case hellod::Action::run:
+            break;
+    }
+    refuse_unserved(settings);
+
+    hellod::log::init(settings.log_level, hellod::log::detect_destination());
+    for (const auto& warning : invocation.warnings)
+        HLOG(warning) << warning;
+
+    // Stop signals stay blocked in every thread (workers inherit this mask) and are taken only
+    // while the accept loop waits, so no worker's system call is ever interrupted by one.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigset_t wait_mask;
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &wait_mask);
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGINT);
+    signal(SIGPIPE, SIG_IGN);  // every send uses MSG_NOSIGNAL; this covers anything else
+
+    const std::size_t descriptors = hellod::raise_descriptor_limit();
+    auto bound = hellod::net::open_listeners(settings.listen, settings.backlog);
+    for (const auto& warning : bound.warnings)
+        HLOG(warning) << warning;
+    if (auto warning =
+            hellod::capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
+        HLOG(warning) << *warning;
+
+    const std::string started = describe(settings, bound.listeners);
+    hellod::Server server(std::make_shared<const hellod::Settings>(settings),
+                          std::move(bound.listeners));
+    g_server.store(&server);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    HLOG(info) << started;
+    server.run(&wait_mask);
+    g_server.store(nullptr);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const hellod::FatalError& e) {
+        std::cerr << "hellod: " << e.what() << '\n';
+        return e.code();
+    } catch (const std::exception& e) {
+        std::cerr << "hellod: internal error: " << e.what() << '\n';
+        return hellod::exit_code::software;
+    }
+}

@@ -1,0 +1,162 @@
+#include "net/listener.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "exit_codes.hpp"
+#include "net/address.hpp"
+
+namespace hellod::net {
+namespace {
+
+constexpr const char* default_listen = "9999";
+
+Endpoint parse_or_throw(const std::string& spec) {
+    try {
+        return parse_endpoint(spec);
+    } catch (const std::invalid_argument& e) {
+        throw FatalError(exit_code::config, "listen '" + spec + "' " + e.what());
+    }
+}
+
+struct Candidate {
+    SocketAddress address;
+    bool dual_stack = false;  // IPV6_V6ONLY off: an IPv6 wildcard that also takes IPv4
+};
+
+// The addresses a spec names. A wildcard resolves to both families; of those the IPv6 one is
+// used dual-stack, with the IPv4 one kept as the fallback for kernels without IPv6.
+std::vector<std::vector<Candidate>> candidates_for(const std::string& spec) {
+    const Endpoint endpoint = parse_or_throw(spec);
+    const auto addresses = resolve(endpoint, spec);
+    std::vector<std::vector<Candidate>> out;
+    if (endpoint.host.empty()) {
+        std::vector<Candidate> choice;
+        for (const auto& a : addresses)
+            if (a.family() == AF_INET6) choice.push_back({a, true});
+        for (const auto& a : addresses)
+            if (a.family() == AF_INET) choice.push_back({a, false});
+        out.push_back(choice);
+    } else {
+        for (const auto& a : addresses)
+            out.push_back({{a, false}});
+    }
+    return out;
+}
+
+int exit_code_for(int error) {
+    switch (error) {
+        case EACCES:
+        case EPERM:
+            return exit_code::no_perm;
+        case EADDRINUSE:
+        case EADDRNOTAVAIL:
+        case EAFNOSUPPORT:
+            return exit_code::unavailable;
+        default:
+            return exit_code::os_error;
+    }
+}
+
+std::string why(int error) {
+    switch (error) {
+        case EADDRINUSE:
+            return "the address is already in use (is another hellod running?)";
+        case EADDRNOTAVAIL:
+            return "the address is not one of this machine's";
+        case EACCES:
+            return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+        default:
+            return std::strerror(error);
+    }
+}
+
+// Returns an errno on failure, so that the caller decides whether it is fatal.
+int bind_one(const Candidate& candidate, int backlog, Listener& out) {
+    UniqueFd fd(
+        ::socket(candidate.address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) return errno;
+    const int one = 1;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return errno;
+    if (candidate.address.family() == AF_INET6) {
+        const int v6only = candidate.dual_stack ? 0 : 1;
+        if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0)
+            return errno;
+    }
+    if (::bind(fd.get(), candidate.address.get(), candidate.address.length) != 0) return errno;
+    if (::listen(fd.get(), backlog) != 0) return errno;
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
+    out.name = to_string(reinterpret_cast<const sockaddr*>(&bound), length);
+    if (candidate.dual_stack) out.name = "[::]:" + out.name.substr(out.name.rfind(':') + 1);
+    out.fd = std::move(fd);
+    return 0;
+}
+
+}  // namespace
+
+void check_listen_addresses(const std::vector<std::string>& specs) {
+    for (const auto& spec : specs)
+        candidates_for(spec);
+}
+
+ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog) {
+    const std::vector<std::string> effective =
+        specs.empty() ? std::vector<std::string>{default_listen} : specs;
+    ListenerSet set;
+    for (const auto& spec : effective) {
+        const auto groups = candidates_for(spec);
+        std::size_t bound_here = 0;
+        int last_error = 0;
+        for (const auto& group : groups) {
+            // In a wildcard group, the IPv4 fallback is tried only when IPv6 is unavailable.
+            for (const auto& candidate : group) {
+                Listener listener;
+                const int error = bind_one(candidate, backlog, listener);
+                if (error == 0) {
+                    set.listeners.push_back(std::move(listener));
+                    ++bound_here;
+                    break;
+                }
+                last_error = error;
+                const bool no_ipv6 =
+                    candidate.dual_stack && (error == EAFNOSUPPORT || error == EADDRNOTAVAIL);
+                if (!no_ipv6) {
+                    const std::string address =
+                        to_string(candidate.address.get(), candidate.address.length);
+                    // A name with several addresses (localhost -> 127.0.0.1 and ::1) may have
+                    // one this machine lacks; the others still serve.
+                    if (groups.size() > 1 && (error == EADDRNOTAVAIL || error == EAFNOSUPPORT)) {
+                        set.warnings.push_back("listen " + spec + ": skipping " + address + ": " +
+                                               why(error));
+                        break;
+                    }
+                    throw FatalError(
+                        exit_code_for(error),
+                        "cannot listen on " + address + " (listen " + spec + "): " + why(error));
+                }
+            }
+        }
+        if (bound_here == 0)
+            throw FatalError(exit_code_for(last_error),
+                             "cannot listen on " + spec + ": " + why(last_error));
+    }
+    return set;
+}
+
+unsigned bound_port(int fd) {
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) return 0;
+    if (bound.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    if (bound.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+    return 0;
+}
+
+}  // namespace hellod::net

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "net/fd.hpp"
+
+namespace hellod::net {
+
+struct Listener {
+    UniqueFd fd;       // non-blocking, close-on-exec, SO_REUSEADDR, listening
+    std::string name;  // the bound address, as "127.0.0.1:9999" (the real port when 0 was asked)
+};
+
+struct ListenerSet {
+    std::vector<Listener> listeners;
+    std::vector<std::string> warnings;  // addresses of a name that could not be bound, skipped
+};
+
+// Binds every listen address (an empty list means every interface on 9999: dual-stack [::],
+// or 0.0.0.0 where the kernel has no IPv6). A wildcard (*:PORT, :PORT, PORT) is dual-stack;
+// an explicit IPv6 address is IPv6-only, so [::]:N and 0.0.0.0:N can be listed together.
+// Throws FatalError with a sentence naming the address and a sysexits code.
+ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog);
+
+// Checks the listen addresses the way open_listeners would (syntax, names, services) without
+// binding; for --test-config. Throws FatalError like open_listeners.
+void check_listen_addresses(const std::vector<std::string>& specs);
+
+// The local port a socket is bound to.
+unsigned bound_port(int fd);
+
+}  // namespace hellod::net

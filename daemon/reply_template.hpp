@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hellod {
+
+// The reply template: literal text with at most one "%s" (the client's line) and "%%" for a
+// literal '%'. Parsed once when settings are read, so a session only appends two slices.
+class ReplyTemplate {
+  public:
+    // Throws std::invalid_argument with a sentence fragment (e.g. "'%d' at byte 4 is not
+    // allowed; use %s for the line and %% for a literal %") when the template is malformed.
+    static ReplyTemplate parse(std::string_view text);
+
+    ReplyTemplate();  // "Hello, %s!"
+
+    // Appends the reply for `line` to `out` (no line terminator).
+    void render(std::string_view line, std::string& out) const;
+
+    // Upper bound of render()'s output for a line of `line_bytes` bytes.
+    std::size_t rendered_size(std::size_t line_bytes) const {
+        return before_.size() + after_.size() + (has_slot_ ? line_bytes : 0);
+    }
+
+    const std::string& source() const noexcept { return source_; }
+
+    bool operator==(const ReplyTemplate&) const = default;
+
+  private:
+    std::string source_;  // as written, for --print-config
+    std::string before_;  // text before %s, with %% already folded to %
+    std::string after_;   // text after %s (or empty when there is no %s)
+    bool has_slot_ = false;
+};
+
+}  // namespace hellod

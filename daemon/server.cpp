@@ -1,0 +1,209 @@
+#include "server.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "connection.hpp"
+#include "exit_codes.hpp"
+#include "log.hpp"
+#include "net/address.hpp"
+
+namespace hellod {
+namespace {
+
+// Accepts per listener per wake-up, so one busy listener cannot starve the others.
+constexpr int accept_batch = 64;
+
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
+
+}  // namespace
+
+Server::Server(std::shared_ptr<const Settings> settings, std::vector<net::Listener> listeners)
+    : settings_(std::move(settings)),
+      listeners_(std::move(listeners)),
+      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+    if (!wake_)
+        throw FatalError(exit_code::os_error, "cannot create an eventfd: " + errno_text(errno));
+}
+
+Server::~Server() {
+    // run() drains; this only covers a Server that was never run or threw mid-way.
+    table_.cancel_all();
+    table_.cut_all();
+    workers_.join_all();
+}
+
+void Server::stop() noexcept {
+    const std::uint64_t one = 1;
+    // write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
+    [[maybe_unused]] const auto ignored = ::write(wake_.get(), &one, sizeof one);
+}
+
+void Server::run(const sigset_t* wait_mask) {
+    std::vector<pollfd> fds;
+    for (;;) {
+        const auto now = std::chrono::steady_clock::now();
+        const bool paused = now < paused_until_;
+        fds.clear();
+        fds.push_back({wake_.get(), POLLIN, 0});
+        if (!paused)
+            for (const auto& listener : listeners_)
+                fds.push_back({listener.fd.get(), POLLIN, 0});
+        timespec pause{};
+        if (paused) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::nanoseconds>(paused_until_ - now).count();
+            pause.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+            pause.tv_nsec = static_cast<long>(left % 1'000'000'000);
+        }
+        const int ready = ::ppoll(fds.data(), fds.size(), paused ? &pause : nullptr, wait_mask);
+        if (ready < 0) {
+            if (errno == EINTR) continue;  // a signal whose handler called stop(): wake_ is set
+            HLOG(error) << "poll failed: " << errno_text(errno) << "; shutting down";
+            break;
+        }
+        if (fds[0].revents != 0) break;
+        for (std::size_t i = 1; i < fds.size(); ++i)
+            if (fds[i].revents != 0) accept_from(fds[i].fd);
+    }
+    drain();
+}
+
+void Server::accept_from(int listen_fd) {
+    for (int i = 0; i < accept_batch; ++i) {
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        const int fd =
+            ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            handle(net::UniqueFd(fd), peer, length);
+            continue;
+        }
+        switch (errno) {
+            case EAGAIN:
+                return;
+            // The connection died in the backlog, or Linux passes a network error up to
+            // accept(); either way the next one is fine.
+            case EINTR:
+            case ECONNABORTED:
+            case EPROTO:
+            case ENETDOWN:
+            case ENOPROTOOPT:
+            case EHOSTDOWN:
+            case ENONET:
+            case EHOSTUNREACH:
+            case EOPNOTSUPP:
+            case ENETUNREACH:
+            case EPERM:
+                continue;
+            case EMFILE:
+            case ENFILE:
+                out_of_descriptors(listen_fd, errno);
+                return;
+            default:
+                HLOG(error) << "accept failed: " << errno_text(errno)
+                            << "; pausing accepts for 100 ms";
+                back_off(std::chrono::milliseconds(100));
+                return;
+        }
+    }
+}
+
+void Server::out_of_descriptors(int listen_fd, int error) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_exhaustion_warning_ > std::chrono::seconds(10)) {
+        last_exhaustion_warning_ = now;
+        HLOG(warning)
+            << "accept failed: " << errno_text(error)
+            << "; turning new clients away until descriptors free up (open sessions go on)";
+    }
+    // Give up the spare descriptor to take the waiting client and tell it we are busy, rather
+    // than leave it hanging in the backlog; then take the spare back.
+    if (reserve_) {
+        reserve_.reset();
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        net::UniqueFd fd(
+            ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
+        if (fd) {
+            Connection refused;
+            refused.peer = net::to_string(reinterpret_cast<const sockaddr*>(&peer), length);
+            refused.fd = std::move(fd);
+            turn_away(refused, "out of file descriptors");
+        }
+        reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    }
+    // Without this pause the loop would spin: the listener stays readable while nothing frees.
+    back_off(std::chrono::milliseconds(reserve_ ? 10 : 100));
+}
+
+void Server::back_off(std::chrono::milliseconds pause) {
+    paused_until_ = std::chrono::steady_clock::now() + pause;
+}
+
+void Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length) {
+    const auto* address = reinterpret_cast<const sockaddr*>(&peer);
+    // Replies are already coalesced into one write each; Nagle would only delay them.
+    const int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+    auto connection = std::make_unique<Connection>();
+    connection->peer = net::to_string(address, peer_length);
+    connection->settings = settings_;
+    const Settings& settings = *settings_;
+    const auto admission =
+        table_.admit(fd.get(), net::address_key(address, peer_length), settings.max_connections,
+                     settings.max_connections_per_ip, connection->slot);
+    connection->fd = std::move(fd);
+    switch (admission) {
+        case ConnectionTable::Admission::admitted:
+            break;
+        case ConnectionTable::Admission::busy_total:
+            turn_away(*connection,
+                      "max-connections " + std::to_string(settings.max_connections) + " reached");
+            return;
+        case ConnectionTable::Admission::busy_per_ip:
+            turn_away(*connection, "max-connections-per-ip " +
+                                       std::to_string(settings.max_connections_per_ip) +
+                                       " reached");
+            return;
+    }
+    HLOG(debug) << "connection from " << connection->peer;
+    const bool started = workers_.spawn(connection, [this](std::unique_ptr<Connection> c) {
+        serve(std::move(c), table_.cancelled());
+    });
+    if (!started) {
+        HLOG(warning) << "cannot start a worker thread for " << connection->peer
+                      << " (thread or memory limit reached); turning the client away";
+        connection->slot.release();
+        turn_away(*connection, "no worker thread");
+    }
+}
+
+void Server::drain() {
+    // Closing the listeners first: new clients are refused by the kernel, not left waiting.
+    listeners_.clear();
+    const std::size_t open = table_.size();
+    const auto timeout = settings_->shutdown_timeout;
+    HLOG(info) << "shutting down: " << open << " session" << (open == 1 ? "" : "s")
+               << " open, waiting up to " << std::chrono::duration<double>(timeout).count() << " s";
+    table_.cancel_all();
+    if (!table_.wait_until_empty(std::chrono::steady_clock::now() + timeout)) {
+        HLOG(warning) << "shutdown-timeout reached: cutting " << table_.size() << " session(s)";
+        table_.cut_all();
+    }
+    workers_.join_all();
+    HLOG(info) << "stopped";
+}
+
+}  // namespace hellod

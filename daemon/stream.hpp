@@ -1,0 +1,98 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input_filter.hpp"
+
+namespace hellod {
+
+// A file-like buffered stream over one connected socket (think socket.makefile('rwb')).
+// It knows nothing of protocols: lines, chunks, bytes, timeouts. Not thread-safe: one worker
+// owns it. It does not own the descriptor.
+class Stream {
+  public:
+    enum class Status {
+        ok,           // data returned
+        too_long,     // read_line: the line exceeds the limit; its rest is being discarded
+        eof,          // the peer closed (or shut down) its side and nothing is left
+        timeout,      // no input within read_timeout, or a write blocked for write_timeout
+        cancelled,    // *cancel became true (the daemon is shutting down)
+        interrupted,  // the input filter stopped the input (telnet IAC IP / IAC BRK)
+        error,        // the connection failed (reset, etc.); see error_number()
+    };
+
+    struct Options {
+        std::size_t read_buffer = 4096;  // grown to max_line+2 when read_line needs more
+        std::size_t write_buffer = 4096;
+        std::chrono::milliseconds read_timeout{0};   // 0 = wait forever
+        std::chrono::milliseconds write_timeout{0};  // 0 = wait forever
+        const std::atomic<bool>* cancel = nullptr;   // checked before each blocking read
+    };
+
+    struct Line {
+        Status status;
+        std::string_view text;  // valid until the next call on the stream
+    };
+
+    Stream(int fd, Options options);
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+
+    // The next line without its "\n" (and without one "\r" right before it). A line of more
+    // than `limit` bytes (terminator not counted) is reported once as too_long, without
+    // buffering more than limit+2 bytes; its remainder up to "\n" is skipped. At end of input
+    // a pending partial line is returned as a line first (a trailing "\r" dropped), then eof.
+    // Before blocking for input, pending output is flushed.
+    Line read_line(std::size_t limit);
+
+    // Up to `max` bytes: what is buffered, or else what one read returns.
+    Line read_some(std::size_t max);
+
+    // Buffered write; flushes when the buffer is full. Returns ok, timeout or error.
+    Status write(std::string_view bytes);
+    Status flush();
+
+    // Orderly close of the write side: flush, shutdown(SHUT_WR), then read and discard what the
+    // peer still sends, for at most `linger` or 64 KiB, so that closing with unread input does
+    // not reset the connection and destroy replies in flight (as nginx's lingering close).
+    void close_gracefully(std::chrono::milliseconds linger);
+
+    void set_input_filter(InputFilter* filter) noexcept { filter_ = filter; }
+
+    std::uint64_t bytes_in() const noexcept { return bytes_in_; }    // raw bytes received
+    std::uint64_t bytes_out() const noexcept { return bytes_out_; }  // bytes sent
+    int error_number() const noexcept { return errno_; }             // after Status::error
+    bool write_failed() const noexcept { return write_failed_; }
+    // Bytes held by the read buffer (for tests: it must stay within max(read_buffer, limit+2)).
+    std::size_t buffer_capacity() const noexcept { return in_.capacity(); }
+
+  private:
+    Status fill();  // one read into the buffer (after flushing output)
+    Status send_all(std::string_view bytes);
+    void set_timeout(int option, std::chrono::milliseconds timeout);
+    void make_room(std::size_t max_size);  // room for one more read, buffer <= max_size
+
+    int fd_;
+    Options options_;
+    InputFilter* filter_ = nullptr;
+    std::vector<char> in_;
+    std::size_t begin_ = 0;    // first unread byte in in_
+    std::size_t end_ = 0;      // one past the last buffered byte
+    std::size_t scanned_ = 0;  // bytes from begin_ already known to hold no '\n'
+    bool discarding_ = false;  // inside the rest of an over-long line
+    bool eof_ = false;
+    bool stopped_ = false;  // the filter ended the input
+    std::string out_;
+    std::uint64_t bytes_in_ = 0;
+    std::uint64_t bytes_out_ = 0;
+    int errno_ = 0;
+    bool write_failed_ = false;
+};
+
+}  // namespace hellod
