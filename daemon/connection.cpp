@@ -63,6 +63,11 @@ void turn_away(Connection& connection, std::string_view why) {
     const ssize_t sent =
         ::send(connection.fd.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     ::shutdown(connection.fd.get(), SHUT_WR);
+    // Closing with unread input would reset the connection, and a reset can destroy the busy
+    // line before the client reads it; take what has already arrived, without waiting.
+    char discard[1024];
+    while (::recv(connection.fd.get(), discard, sizeof discard, MSG_DONTWAIT) > 0) {
+    }
     log_access(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0,
                sent > 0 ? static_cast<std::uint64_t>(sent) : 0);
 }

@@ -61,6 +61,11 @@ std::string describe(const hellod::Settings& s,
     return out.str();
 }
 
+// Under systemd the fatal sentence carries the error priority, like every other log line.
+const char* error_prefix() {
+    return hellod::log::detect_destination() == hellod::log::Destination::journal ? "<3>" : "";
+}
+
 int run(int argc, char** argv) {
     const auto invocation =
         hellod::parse_invocation(std::span<const char* const>(argv, static_cast<std::size_t>(argc)),
@@ -133,10 +138,10 @@ int main(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const hellod::FatalError& e) {
-        std::cerr << "hellod: " << e.what() << '\n';
+        std::cerr << error_prefix() << "hellod: " << e.what() << '\n';
         return e.code();
     } catch (const std::exception& e) {
-        std::cerr << "hellod: internal error: " << e.what() << '\n';
+        std::cerr << error_prefix() << "hellod: internal error: " << e.what() << '\n';
         return hellod::exit_code::software;
     }
 }

@@ -479,6 +479,90 @@ t_busy_max_connections_per_ip() {
     expect_file out2 'Welcome!\r\n'
 }
 
+# limited_hellod WRAPPER LIMIT [EXEC_PREFIX]: a wrapper that runs the LIMIT command, then
+# execs [EXEC_PREFIX] hellod (same PID, so start_hellod's PID is the daemon's).
+limited_hellod() {
+    printf '#!/usr/bin/env bash\n%s\nexec %s %q "$@"\n' "$2" "${3:-}" "$HELLOD" >"$1"
+    chmod +x "$1"
+}
+
+# cpu_ticks PID: user+system CPU time of PID in clock ticks.
+cpu_ticks() {
+    local stat
+    read -r stat <"/proc/$1/stat"
+    stat=${stat##*) }  # past the command name, which may hold spaces
+    read -r -a f <<<"$stat"
+    echo $((f[11] + f[12]))
+}
+
+# Out of descriptors (a hard limit of 32): the clients past what fits get the busy line rather
+# than waiting in the backlog, the accept loop does not spin, the open sessions go on, and
+# once they end the daemon serves again.
+t_descriptor_exhaustion() {
+    limited_hellod limited 'ulimit -n 32'
+    HELLOD=$CASE_DIR/limited start_hellod d
+    local i line welcomed=0 busy=0
+    for ((i = 0; i < 40; i++)); do
+        client_open "c$i" "${HD_PORT[d]}"
+        IFS= read -r -t "$WAIT" -u "${CL_R[c$i]}" line || fail "client $i got no line within ${WAIT}s"
+        case $line in
+            $'Welcome!\r') welcomed=$((welcomed + 1)) ;;
+            $'Error: server busy, try again later\r') busy=$((busy + 1)); client_expect_eof "c$i" ;;
+            *) fail "client $i got $(q "$line")" ;;
+        esac
+    done
+    ((welcomed >= 20 && busy >= 5)) || fail "welcomed $welcomed, busy $busy of 40 (want >= 20 and >= 5)"
+    must_log d 'warn .*turning new clients away' 'the exhaustion warning'
+    # Exhausted, with a client waiting in the backlog: one second of the daemon's CPU time.
+    client_open late "${HD_PORT[d]}"
+    local before after
+    before=$(cpu_ticks "${HD_PID[d]}")
+    sleep 1  # a measurement window, not a wait for an event
+    after=$(cpu_ticks "${HD_PID[d]}")
+    ((after - before < 20)) || fail "the daemon used $((after - before)) ticks in 1 s while out of descriptors (spinning)"
+    client_expect late 'Error: server busy, try again later'
+    # The open sessions are unharmed, and once they end new clients are served.
+    for ((i = 0; i < 40; i++)); do
+        [[ -e /proc/${CL_PID[c$i]} ]] || continue
+        client_send "c$i" 'x%d\nexit\n' "$i"
+        client_expect "c$i" "Hello, x$i!"
+        client_expect "c$i" 'Bye!'
+        client_expect_eof "c$i"
+    done
+    client_open again "${HD_PORT[d]}"
+    client_expect again 'Welcome!'
+}
+
+# No thread can be started (RLIMIT_NPROC as an unprivileged user): the client gets the busy
+# line, the daemon goes on, and serves again once threads free up. Needs root to switch user.
+t_thread_start_failure() {
+    (($(id -u) == 0)) || skip "needs root to run hellod as nobody under a process limit"
+    command -v setpriv >/dev/null || skip "no setpriv"
+    id nobody >/dev/null 2>&1 || skip "no user nobody"
+    limited_hellod limited 'ulimit -u 4' 'setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all'
+    HELLOD=$CASE_DIR/limited start_hellod d
+    local i line welcomed=0 busy=0
+    for ((i = 0; i < 8; i++)); do
+        client_open "c$i" "${HD_PORT[d]}"
+        IFS= read -r -t "$WAIT" -u "${CL_R[c$i]}" line || fail "client $i got no line within ${WAIT}s"
+        case $line in
+            $'Welcome!\r') welcomed=$((welcomed + 1)) ;;
+            $'Error: server busy, try again later\r') busy=$((busy + 1)); client_expect_eof "c$i" ;;
+            *) fail "client $i got $(q "$line")" ;;
+        esac
+    done
+    ((welcomed >= 1 && busy >= 1)) || fail "welcomed $welcomed, busy $busy of 8 (want both)"
+    must_log d 'warn .*cannot start a worker thread' 'the thread-start warning'
+    for ((i = 0; i < 8; i++)); do
+        [[ -e /proc/${CL_PID[c$i]} ]] || continue
+        client_send "c$i" 'exit\n'
+        client_expect "c$i" 'Bye!'
+        client_expect_eof "c$i"
+    done
+    client_open again "${HD_PORT[d]}"
+    client_expect again 'Welcome!'
+}
+
 t_shutdown_sigterm() {
     start_hellod d --shutdown-timeout 3
     client_open a "${HD_PORT[d]}"
@@ -619,6 +703,10 @@ t_log_journal_format() {
     done <j.log
     grep -qE '^<6>hellod [0-9.]+ listening on ' j.log || fail "no <6> start-up line: $(head -c 300 j.log)"
     grep -qE '^<6>access peer=127\.0\.0\.1:[0-9]+ .* end=exit$' j.log || fail "no <6> access line: $(tail -c 300 j.log)"
+    # A fatal start-up error is an error to journald too.
+    : >f.log
+    JOURNAL_STREAM=$(stat -c '%d:%i' f.log) timeout 30 "$HELLOD" --max-connections 0 2>f.log
+    grep -qE '^<3>hellod: --max-connections: ' f.log || fail "fatal error without <3>: $(head -c 300 f.log)"
 }
 
 t_log_journal_mismatch() {
@@ -664,7 +752,7 @@ CASES=(
     err_unknown_flag err_bad_number err_unserved_protocol err_bad_reply_template err_config_bad_value
     err_config_unknown_key err_config_missing err_env_bad_value err_port_in_use
     err_unresolvable_host test_config help version print_config_roundtrip
-    idle_timeout busy_max_connections busy_max_connections_per_ip shutdown_sigterm
+    idle_timeout busy_max_connections busy_max_connections_per_ip descriptor_exhaustion thread_start_failure shutdown_sigterm
     shutdown_sigint write_timeout shutdown_stuck_client
     log_access_line log_journal_format log_journal_mismatch log_level_warning
 )

@@ -94,6 +94,19 @@ TEST_F(ServerTest, MaxConnectionsPerIpCountsEachAddressSeparately) {
     EXPECT_EQ(other.read_exactly(10), "Welcome!\r\n");
 }
 
+TEST_F(ServerTest, WildcardListenerIsDualStackAndCountsIpv4ClientsByAddress) {
+    Settings s = quick_settings();
+    s.listen = {"*:0"};
+    s.max_connections_per_ip = 1;
+    TestServer server(s);
+    TestClient first(server.port(), "127.0.0.1");  // over IPv4, whether the socket is [::] or not
+    ASSERT_EQ(first.read_exactly(10), "Welcome!\r\n");
+    TestClient second(server.port(), "127.0.0.1");
+    EXPECT_EQ(second.read_to_eof(), "Error: server busy, try again later\r\n");
+    TestClient other(server.port(), "127.0.0.3");
+    EXPECT_EQ(other.read_exactly(10), "Welcome!\r\n");
+}
+
 TEST_F(ServerTest, IdleTimeoutSendsTheLineAndCloses) {
     Settings s = quick_settings();
     s.idle_timeout = 200ms;
