@@ -69,7 +69,8 @@ void Server::run(const sigset_t* wait_mask) {
         const int ready = ::ppoll(fds.data(), fds.size(), paused ? &pause : nullptr, wait_mask);
         if (ready < 0) {
             if (errno == EINTR) continue;  // a signal whose handler called stop(): wake_ is set
-            HLOG(error) << "poll failed: " << errno_text(errno) << "; shutting down";
+            const int error = errno;
+            HLOG(error) << "poll failed: " << errno_text(error) << "; shutting down";
             break;
         }
         if (fds[0].revents != 0) break;
@@ -89,7 +90,8 @@ void Server::accept_from(int listen_fd) {
             handle(net::UniqueFd(fd), peer, length);
             continue;
         }
-        switch (errno) {
+        const int error = errno;  // before anything below can overwrite it
+        switch (error) {
             case EAGAIN:
                 return;
             // The connection died in the backlog, or Linux passes a network error up to
@@ -108,10 +110,10 @@ void Server::accept_from(int listen_fd) {
                 continue;
             case EMFILE:
             case ENFILE:
-                out_of_descriptors(listen_fd, errno);
+                out_of_descriptors(listen_fd, error);
                 return;
             default:
-                HLOG(error) << "accept failed: " << errno_text(errno)
+                HLOG(error) << "accept failed: " << errno_text(error)
                             << "; pausing accepts for 100 ms";
                 back_off(std::chrono::milliseconds(100));
                 return;
