@@ -539,7 +539,11 @@ t_thread_start_failure() {
     (($(id -u) == 0)) || skip "needs root to run hellod as nobody under a process limit"
     command -v setpriv >/dev/null || skip "no setpriv"
     id nobody >/dev/null 2>&1 || skip "no user nobody"
-    limited_hellod limited 'ulimit -u 4' 'setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all'
+    # RLIMIT_NPROC counts every thread of the user: leave room for hellod's main thread and
+    # three workers beyond whatever nobody already runs on this machine.
+    local others
+    others=$(ps -L -u nobody --no-headers 2>/dev/null | wc -l)
+    limited_hellod limited "ulimit -u $((others + 4))" 'setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all'
     HELLOD=$CASE_DIR/limited start_hellod d
     local i line welcomed=0 busy=0
     for ((i = 0; i < 8; i++)); do
