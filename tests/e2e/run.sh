@@ -499,10 +499,21 @@ cpu_ticks() {
 # than waiting in the backlog, the accept loop does not spin, the open sessions go on, and
 # once they end the daemon serves again.
 t_descriptor_exhaustion() {
+    # UBSan checks the type behind a virtual call with a pipe(2) probe; once descriptors are
+    # exhausted the probe fails and UBSan reports a valid object as bad and aborts. The case
+    # runs on the plain and TSan builds.
+    if ldd "$HELLOD" 2>/dev/null | grep -q libubsan; then
+        skip "UBSan needs descriptors of its own (a pipe per type check)"
+    fi
     limited_hellod limited 'ulimit -n 32'
     HELLOD=$CASE_DIR/limited start_hellod d
-    local i line welcomed=0 busy=0
-    for ((i = 0; i < 40; i++)); do
+    # One exchange before descriptors run out: a session in mid-talk goes on.
+    client_open c0 "${HD_PORT[d]}"
+    client_expect c0 'Welcome!'
+    client_send c0 'warm\n'
+    client_expect c0 'Hello, warm!'
+    local i line welcomed=1 busy=0
+    for ((i = 1; i < 40; i++)); do
         client_open "c$i" "${HD_PORT[d]}"
         IFS= read -r -t "$WAIT" -u "${CL_R[c$i]}" line || fail "client $i got no line within ${WAIT}s"
         case $line in
@@ -764,6 +775,7 @@ CASES=(
 
 passed=0
 failed=0
+skipped=0
 started=$(now_ms)
 for name in "${CASES[@]}"; do
     [[ -n $ONLY && ! $name =~ $ONLY ]] && continue
@@ -785,10 +797,11 @@ for name in "${CASES[@]}"; do
     rc=$?
     CASE_PID=''
     if ((rc == 0)); then
-        passed=$((passed + 1))
         if [[ -s $CASE_DIR/skipped ]]; then
-            printf 'ok   %s (skipped: %s)\n' "$name" "$(head -n 1 "$CASE_DIR/skipped")"
+            skipped=$((skipped + 1))
+            printf 'skip %s: %s\n' "$name" "$(head -n 1 "$CASE_DIR/skipped")"
         else
+            passed=$((passed + 1))
             printf 'ok   %s\n' "$name"
         fi
     else
@@ -802,5 +815,9 @@ for name in "${CASES[@]}"; do
 done
 printf 'e2e: %d ms\n' $(($(now_ms) - started))
 ((failed > 0)) && [[ ${E2E_KEEP:-} != 1 ]] && echo 'e2e: rerun with E2E_KEEP=1 to keep the logs and transcripts'
-printf '%d passed, %d failed\n' "$passed" "$failed"
+if ((skipped > 0)); then
+    printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+else
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+fi
 ((failed == 0))
