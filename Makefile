@@ -7,7 +7,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHELLOD_WERROR=ON
 
 # Build and test dependencies, as Debian bookworm names them.
 DEPS := cmake g++ make pkg-config libboost-program-options-dev libboost-log-dev \
-        libgtest-dev expect telnet socat netcat-openbsd procps
+        libgtest-dev expect telnet socat netcat-openbsd procps netbase
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
