@@ -18,11 +18,6 @@ class ReplyTemplate {
     // Appends the reply for `line` to `out` (no line terminator).
     void render(std::string_view line, std::string& out) const;
 
-    // Upper bound of render()'s output for a line of `line_bytes` bytes.
-    std::size_t rendered_size(std::size_t line_bytes) const {
-        return before_.size() + after_.size() + (has_slot_ ? line_bytes : 0);
-    }
-
     const std::string& source() const noexcept { return source_; }
 
     bool operator==(const ReplyTemplate&) const = default;

@@ -33,7 +33,6 @@ class Server {
     // Asks run() to stop. Thread-safe and async-signal-safe.
     void stop() noexcept;
 
-    const std::vector<net::Listener>& listeners() const noexcept { return listeners_; }
     std::size_t live_connections() const { return table_.size(); }
     std::size_t worker_threads() const { return workers_.running(); }
 

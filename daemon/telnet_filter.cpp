@@ -62,7 +62,6 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
                 } else if (c == kSb) {
                     state_ = State::sub;
                 } else if (c == kIp || c == kBrk) {
-                    ++commands_;
                     state_ = State::stopped;
                     // telnet sends IAC DO TIMING-MARK right behind its interrupt and discards
                     // our output until it is answered: note it, or the user never sees the
@@ -70,12 +69,10 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
                     if (holds_do_timing_mark(data + i, size - i)) ++timing_marks_;
                     return {out, true};
                 } else {
-                    ++commands_;
                     state_ = State::data;
                 }
                 break;
             case State::option:
-                ++commands_;
                 if (verb_ == kDo && c == kTimingMark) ++timing_marks_;
                 state_ = State::data;
                 break;
@@ -85,7 +82,6 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
             case State::sub_iac:
                 // IAC IAC is an escaped 255 inside the negotiation; only IAC SE ends it.
                 if (c == kSe) {
-                    ++commands_;
                     state_ = State::data;
                 } else {
                     state_ = State::sub;

@@ -17,8 +17,6 @@ namespace hellod {
 class TelnetFilter final : public InputFilter {
   public:
     Result filter(std::span<char> bytes) override;
-    std::uint64_t commands_seen() const noexcept { return commands_; }
-
     // IAC DO TIMING-MARK requests seen since the last call; each wants an IAC WILL TIMING-MARK.
     unsigned take_timing_marks() noexcept { return std::exchange(timing_marks_, 0u); }
 
@@ -28,7 +26,6 @@ class TelnetFilter final : public InputFilter {
     enum class State : std::uint8_t { data, iac, option, sub, sub_iac, stopped };
     State state_ = State::data;
     std::uint8_t verb_ = 0;  // WILL/WONT/DO/DONT of the option being read
-    std::uint64_t commands_ = 0;
     unsigned timing_marks_ = 0;
 };
 

@@ -49,7 +49,6 @@ TEST(TelnetFilter, PassesPlainDataThrough) {
     const Output out = run(filter, text);
     EXPECT_EQ(out.kept, text);
     EXPECT_FALSE(out.stop);
-    EXPECT_EQ(filter.commands_seen(), 0u);
 }
 
 TEST(TelnetFilter, EmptyInputKeepsNothing) {
@@ -66,7 +65,6 @@ TEST(TelnetFilter, DoubledIacYieldsOneLiteralFf) {
               "a\xff"
               "b\xff\xff");
     EXPECT_FALSE(out.stop);
-    EXPECT_EQ(filter.commands_seen(), 0u);
 }
 
 TEST(TelnetFilter, NegotiationCommandsAreRemoved) {
@@ -77,7 +75,6 @@ TEST(TelnetFilter, NegotiationCommandsAreRemoved) {
                         bytes({IAC, DO, IAC}) + "d" + bytes({IAC, DONT, '\n'}) + "e");
     EXPECT_EQ(out.kept, "abcde");
     EXPECT_FALSE(out.stop);
-    EXPECT_EQ(filter.commands_seen(), 4u);
 }
 
 TEST(TelnetFilter, SubnegotiationIsRemovedWhole) {
@@ -89,7 +86,6 @@ TEST(TelnetFilter, SubnegotiationIsRemovedWhole) {
                 "y\n");
     EXPECT_EQ(out.kept, "xy\n");
     EXPECT_FALSE(out.stop);
-    EXPECT_EQ(filter.commands_seen(), 1u);
 }
 
 TEST(TelnetFilter, OtherTwoByteCommandsAreRemoved) {
@@ -102,7 +98,6 @@ TEST(TelnetFilter, OtherTwoByteCommandsAreRemoved) {
     const Output out = run(filter, input);
     EXPECT_EQ(out.kept, "----------");
     EXPECT_FALSE(out.stop);
-    EXPECT_EQ(filter.commands_seen(), 10u);
 }
 
 TEST(TelnetFilter, InterruptProcessStopsInput) {
@@ -110,7 +105,6 @@ TEST(TelnetFilter, InterruptProcessStopsInput) {
     const Output out = run(filter, "ab" + bytes({IAC, IP}) + "cd\n");
     EXPECT_EQ(out.kept, "ab");
     EXPECT_TRUE(out.stop);
-    EXPECT_EQ(filter.commands_seen(), 1u);
 
     const Output later = run(filter, "more\n");
     EXPECT_EQ(later.kept, "");
@@ -194,8 +188,6 @@ TEST(TelnetFilter, EverySplitPointGivesTheSameOutput) {
                 run_chunks(filter, {input.substr(0, i), input.substr(i, j - i), input.substr(j)});
             ASSERT_EQ(out.kept, expected.kept) << "split at " << i << ", " << j;
             ASSERT_EQ(out.stop, expected.stop) << "split at " << i << ", " << j;
-            ASSERT_EQ(filter.commands_seen(), whole.commands_seen())
-                << "split at " << i << ", " << j;
         }
     }
 }
