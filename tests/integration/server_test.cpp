@@ -191,20 +191,23 @@ TEST_F(ServerTest, WriteTimeoutEndsAClientThatNeverReadsAndOthersGoOn) {
     std::string lines;
     for (int i = 0; i < 64; ++i)
         lines += std::string(1000, 'x') + "\n";
-    // Keep sending without reading until the server gives up on us (send fails or blocks).
+    // Send without ever reading. Each wait is for an event: room to send more (the server
+    // still reads) or the connection failing (the server gave up on us). A server stuck in
+    // its write frees no room, so only its write timeout can end the wait in time.
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     bool ended = false;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (::send(stuck.fd(), lines.data(), lines.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-            errno != EAGAIN) {
+    while (!ended && std::chrono::steady_clock::now() < deadline) {
+        if (::send(stuck.fd(), lines.data(), lines.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+            continue;
+        if (errno != EAGAIN) {
             ended = true;
             break;
         }
-        if (server.server().live_connections() == 0) {
-            ended = true;
-            break;
-        }
-        std::this_thread::sleep_for(5ms);
+        pollfd wait{stuck.fd(), POLLOUT | POLLRDHUP, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (::poll(&wait, 1, static_cast<int>(std::max<long>(left.count(), 0))) > 0)
+            ended = (wait.revents & (POLLERR | POLLHUP | POLLRDHUP)) != 0;
     }
     EXPECT_TRUE(ended) << "the server kept a worker blocked on a client that never reads";
     TestClient fine(server.port());
