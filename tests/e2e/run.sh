@@ -489,6 +489,7 @@ limited_hellod() {
 # cpu_ticks PID: user+system CPU time of PID in clock ticks.
 cpu_ticks() {
     local stat
+    local -a f
     read -r stat <"/proc/$1/stat"
     stat=${stat##*) }  # past the command name, which may hold spaces
     read -r -a f <<<"$stat"

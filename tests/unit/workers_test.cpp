@@ -19,11 +19,11 @@ struct Gate {
     bool open = false;
 };
 
-TEST(Workers, EachTaskGetsItsOwnThreadAndAllAreJoined) {
+TEST(Workers, EachTaskGetsItsOwnThreadAndItsOwnItemAndAllAreJoined) {
     Workers workers;
     Gate gate;
     constexpr int tasks = 50;
-    std::atomic<int> done{0};
+    std::atomic<int> sum{0};
     for (int i = 0; i < tasks; ++i) {
         auto item = std::make_unique<int>(i);
         ASSERT_TRUE(workers.spawn(item, [&](std::unique_ptr<int> mine) {
@@ -31,24 +31,29 @@ TEST(Workers, EachTaskGetsItsOwnThreadAndAllAreJoined) {
             ++gate.arrived;
             gate.changed.notify_all();
             gate.changed.wait(lock, [&] { return gate.open; });
-            done += *mine >= 0 ? 1 : 0;
+            sum += *mine;
         }));
         EXPECT_EQ(item, nullptr) << "the thread owns the item once it started";
     }
+    bool all_arrived = false;
+    std::size_t running_at_once = 0;
     {
         std::unique_lock lock(gate.mutex);
-        ASSERT_TRUE(gate.changed.wait_for(lock, std::chrono::seconds(10),
-                                          [&] { return gate.arrived == tasks; }));
-        EXPECT_EQ(workers.running(), static_cast<std::size_t>(tasks));  // all at once
+        all_arrived = gate.changed.wait_for(lock, std::chrono::seconds(10),
+                                            [&] { return gate.arrived == tasks; });
+        running_at_once = workers.running();
+        // Opened whatever happened, so that a failure below fails rather than hangs the join.
         gate.open = true;
         gate.changed.notify_all();
     }
+    EXPECT_TRUE(all_arrived);
+    EXPECT_EQ(running_at_once, static_cast<std::size_t>(tasks));
     workers.join_all();
-    EXPECT_EQ(done.load(), tasks);
+    EXPECT_EQ(sum.load(), tasks * (tasks - 1) / 2) << "each task saw exactly its own item";
     EXPECT_EQ(workers.running(), 0u);
 }
 
-TEST(Workers, FinishedThreadsAreReapedBySpawnAndTheDestructorJoinsTheRest) {
+TEST(Workers, TheDestructorJoinsEveryThread) {
     std::atomic<int> ran{0};
     {
         Workers workers;
@@ -56,7 +61,7 @@ TEST(Workers, FinishedThreadsAreReapedBySpawnAndTheDestructorJoinsTheRest) {
             auto item = std::make_unique<int>(i);
             ASSERT_TRUE(workers.spawn(item, [&](std::unique_ptr<int>) { ++ran; }));
         }
-    }  // ~Workers joins whatever is still running
+    }
     EXPECT_EQ(ran.load(), 200);
 }
 
