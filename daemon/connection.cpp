@@ -46,10 +46,8 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
                                          .cancel = &cancel});
     protocol::SessionResult result = protocol::run_session(stream, settings, connection->peer);
     if (result.reason != protocol::EndReason::error) {
-        if (const auto status = stream.flush(); status != Stream::Status::ok) {
-            result = {protocol::EndReason::error, result.lines,
-                      status == Stream::Status::timeout ? "write timed out"
-                                                        : std::strerror(stream.error_number())};
+        if (stream.flush() != Stream::Status::ok) {
+            result = {protocol::EndReason::error, result.lines, stream.error_text()};
         } else {
             stream.close_gracefully(linger);
         }

@@ -67,7 +67,7 @@ Stream::Status Stream::fill() {
     // Replies to a pipelined batch leave in one write, and none waits in our buffer while we
     // wait for the client.
     if (!out_.empty()) {
-        if (const Status flushed = flush(); flushed != Status::ok) return flushed;
+        if (flush() != Status::ok) return Status::error;
     }
     const auto cancelled = [this](std::memory_order order) {
         return options_.cancel != nullptr && options_.cancel->load(order);
@@ -236,6 +236,11 @@ Stream::Status Stream::send_all(std::string_view bytes) {
         errno_ = failure;
     }
     return status;
+}
+
+std::string Stream::error_text() const {
+    if (write_failed_ && errno_ == ETIMEDOUT) return "write timed out";
+    return std::strerror(errno_);
 }
 
 void Stream::close_gracefully(milliseconds linger) {

@@ -48,7 +48,8 @@ class Stream {
     // than `limit` bytes (terminator not counted) is reported once as too_long, without
     // buffering more than limit+2 bytes; its remainder up to "\n" is skipped. At end of input
     // a pending partial line is returned as a line first (a trailing "\r" dropped), then eof.
-    // Before blocking for input, pending output is flushed.
+    // Before blocking for input, pending output is flushed; if that flush fails (even by
+    // timing out), the read reports error: timeout from a read always means no input came.
     Line read_line(std::size_t limit);
 
     // Up to `max` bytes: what is buffered, or else what one read returns.
@@ -64,10 +65,13 @@ class Stream {
     void close_gracefully(std::chrono::milliseconds linger);
 
     void set_input_filter(InputFilter* filter) noexcept { filter_ = filter; }
+    std::size_t read_buffer_size() const noexcept { return options_.read_buffer; }
 
     std::uint64_t bytes_in() const noexcept { return bytes_in_; }    // raw bytes received
     std::uint64_t bytes_out() const noexcept { return bytes_out_; }  // bytes sent
     int error_number() const noexcept { return errno_; }             // after Status::error
+    // What failed, for a log line: "write timed out", or the system's text for error_number().
+    std::string error_text() const;
     bool write_failed() const noexcept { return write_failed_; }
     // Bytes held by the read buffer (for tests: it must stay within max(read_buffer, limit+2)).
     std::size_t buffer_capacity() const noexcept { return in_.capacity(); }

@@ -1,6 +1,8 @@
 #include "protocol/session.hpp"
 
+#include "protocol/echo.hpp"
 #include "protocol/greeting.hpp"
+#include "protocol/timestamp.hpp"
 
 namespace hellod::protocol {
 
@@ -23,7 +25,14 @@ std::string_view to_string(EndReason reason) {
 }
 
 SessionResult run_session(Stream& stream, const Settings& settings, std::string_view peer) {
-    // Only the greeting protocol is served so far; main() refuses the others at start-up.
+    switch (settings.protocol) {
+        case Protocol::echo:
+            return run_echo(stream);
+        case Protocol::timestamp:
+            return run_timestamp(stream, settings, peer);
+        case Protocol::greeting:
+            break;
+    }
     return run_greeting(stream, settings, peer);
 }
 

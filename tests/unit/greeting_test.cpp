@@ -2,53 +2,18 @@
 #include "protocol/greeting.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 
-#include <chrono>
 #include <string>
-#include <thread>
 
-#include "net/fd.hpp"
+#include "session_harness.hpp"
 
 namespace hellod::protocol {
 namespace {
 
-using namespace std::chrono_literals;
-
-struct Conversation {
-    std::string output;
-    SessionResult result;
-};
-
-// Runs one session: `input` is sent (then the client half-closes when `close_input`), and
-// everything the server writes until it closes is returned.
-Conversation converse(const Settings& settings, std::string input, bool close_input = true) {
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        throw std::runtime_error("socketpair");
-    net::UniqueFd server(pair[0]), client(pair[1]);
-    timeval tv{5, 0};
-    ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    Conversation c;
-    std::thread worker([&] {
-        Stream stream(server.get(), {.read_timeout = 5s, .write_timeout = 5s});
-        c.result = run_greeting(stream, settings);
-        stream.flush();
-        ::shutdown(server.get(), SHUT_RDWR);
-    });
-    std::thread writer([&] {
-        ::send(client.get(), input.data(), input.size(), MSG_NOSIGNAL);
-        if (close_input) ::shutdown(client.get(), SHUT_WR);
-    });
-    char buffer[4096];
-    for (;;) {
-        const ssize_t n = ::recv(client.get(), buffer, sizeof buffer, 0);
-        if (n <= 0) break;
-        c.output.append(buffer, static_cast<std::size_t>(n));
-    }
-    writer.join();
-    worker.join();
-    return c;
+testing::Conversation converse(const Settings& settings, std::string_view input,
+                               bool close_input = true) {
+    return testing::converse([&](Stream& stream) { return run_greeting(stream, settings); }, input,
+                             close_input);
 }
 
 TEST(Greeting, SpecTranscript) {

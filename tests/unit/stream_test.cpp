@@ -520,6 +520,20 @@ TEST(Stream, WriteTimesOutWhenPeerNeverReads) {
     EXPECT_EQ(stream.bytes_out(), delivered);
 }
 
+TEST(Stream, AReadWhoseFlushTimesOutIsAWriteErrorNotIdleness) {
+    SocketPair pair;
+    set_buffer_size(pair.ours.get(), SO_SNDBUF, 4096);
+    set_buffer_size(pair.peer.get(), SO_RCVBUF, 4096);
+    Stream::Options o = options();
+    o.write_buffer = 1 << 20;  // holds the whole reply until the read flushes it
+    o.write_timeout = 200ms;
+    Stream stream(pair.ours.get(), o);
+    ASSERT_EQ(stream.write(std::string(512 * 1024, 'r')), Status::ok);
+    EXPECT_EQ(stream.read_line(100).status, Status::error);
+    EXPECT_TRUE(stream.write_failed());
+    EXPECT_EQ(stream.error_text(), "write timed out");
+}
+
 TEST(Stream, TricklingReaderCannotStretchAFlush) {
     TcpPair pair(4096);
     set_buffer_size(pair.ours.get(), SO_SNDBUF, 4096);
