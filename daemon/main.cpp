@@ -1,8 +1,11 @@
-// hellod: parse the settings, set up logging, bind, and serve until SIGTERM or SIGINT.
+// hellod: parse the settings, set up logging, bind, and serve until SIGTERM or SIGINT;
+// SIGHUP reloads the settings.
 #include <signal.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <iostream>
 #include <span>
 #include <sstream>
@@ -13,6 +16,7 @@
 #include "exit_codes.hpp"
 #include "log.hpp"
 #include "net/listener.hpp"
+#include "reload.hpp"
 #include "server.hpp"
 #include "settings.hpp"
 
@@ -26,13 +30,24 @@ extern "C" void on_stop_signal(int) {
     if (auto* server = g_server.load()) server->stop();
 }
 
-// The protocols and modes the spec names beyond the greeting arrive with a later release;
-// refusing them is better than silently serving something else.
+extern "C" void on_reload_signal(int) {
+    if (auto* server = g_server.load()) server->request_reload();
+}
+
+const char* protocol_name(hellod::Protocol protocol) {
+    switch (protocol) {
+        case hellod::Protocol::echo:
+            return "echo";
+        case hellod::Protocol::timestamp:
+            return "timestamp";
+        case hellod::Protocol::greeting:
+            break;
+    }
+    return "greeting";
+}
+
+// Until the UDP service lands, refusing the option beats silently not serving it.
 void refuse_unserved(const hellod::Settings& s) {
-    if (s.protocol != hellod::Protocol::greeting)
-        throw hellod::FatalError(config, "protocol: this hellod serves only 'greeting'");
-    if (s.framing != hellod::Framing::line)
-        throw hellod::FatalError(config, "framing: this hellod serves only 'line'");
     if (s.udp_echo) throw hellod::FatalError(config, "udp-echo: this hellod serves only TCP");
 }
 
@@ -48,8 +63,9 @@ std::string describe(const hellod::Settings& s,
     out << "hellod " << HELLOD_VERSION << " listening on ";
     for (std::size_t i = 0; i < listeners.size(); ++i)
         out << (i ? ", " : "") << listeners[i].name;
-    out << " (protocol greeting, backlog " << s.backlog << ", max-connections " << s.max_connections
-        << ", max-connections-per-ip ";
+    out << " (protocol " << protocol_name(s.protocol)
+        << (s.framing == hellod::Framing::raw ? ", framing raw" : "") << ", backlog " << s.backlog
+        << ", max-connections " << s.max_connections << ", max-connections-per-ip ";
     if (s.max_connections_per_ip == 0)
         out << "unlimited";
     else
@@ -97,16 +113,20 @@ int run(int argc, char** argv) {
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
 
-    // Stop signals stay blocked in every thread (workers inherit this mask) and are taken only
-    // while the accept loop waits, so no worker's system call is ever interrupted by one.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
+    ::tzset();  // once, before any thread formats a time (localtime_r does not re-read TZ)
+
+    // Stop and reload signals stay blocked in every thread (workers inherit this mask) and are
+    // taken only while the accept loop waits, so no worker's system call is ever interrupted by
+    // one, and a SIGHUP that arrives before the loop waits is kept pending, not fatal.
+    constexpr std::array handled{SIGTERM, SIGINT, SIGHUP};
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    for (const int signal_number : handled)
+        sigaddset(&blocked, signal_number);
     sigset_t wait_mask;
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &wait_mask);
-    sigdelset(&wait_mask, SIGTERM);
-    sigdelset(&wait_mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &blocked, &wait_mask);
+    for (const int signal_number : handled)
+        sigdelset(&wait_mask, signal_number);
     signal(SIGPIPE, SIG_IGN);  // every send uses MSG_NOSIGNAL; this covers anything else
 
     const std::size_t descriptors = hellod::raise_descriptor_limit();
@@ -120,12 +140,18 @@ int run(int argc, char** argv) {
     const std::string started = describe(settings, bound.listeners);
     hellod::Server server(std::make_shared<const hellod::Settings>(settings),
                           std::move(bound.listeners));
+    const std::span<const char* const> args(argv, static_cast<std::size_t>(argc));
+    server.on_reload([args](const hellod::Settings& running) {
+        return hellod::reload_settings(args, hellod::current_environment(), running);
+    });
     g_server.store(&server);
     struct sigaction action {};
     action.sa_handler = on_stop_signal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
+    action.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &action, nullptr);
     HLOG(info) << started;
     server.run(&wait_mask);
     g_server.store(nullptr);

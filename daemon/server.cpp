@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -43,10 +44,27 @@ Server::~Server() {
     workers_.join_all();
 }
 
-void Server::stop() noexcept {
+namespace {
+
+// write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
+void wake(int eventfd) noexcept {
     const std::uint64_t one = 1;
-    // write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
-    [[maybe_unused]] const auto ignored = ::write(wake_.get(), &one, sizeof one);
+    [[maybe_unused]] const auto ignored = ::write(eventfd, &one, sizeof one);
+}
+
+}  // namespace
+
+// Lock-free atomics, so both are safe in a signal handler.
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+void Server::stop() noexcept {
+    stop_requested_.store(true);
+    wake(wake_.get());
+}
+
+void Server::request_reload() noexcept {
+    reload_requested_.store(true);
+    wake(wake_.get());
 }
 
 void Server::run(const sigset_t* wait_mask) {
@@ -73,7 +91,12 @@ void Server::run(const sigset_t* wait_mask) {
             HLOG(error) << "poll failed: " << errno_text(error) << "; shutting down";
             break;
         }
-        if (fds[0].revents != 0) break;
+        if (fds[0].revents != 0) {
+            std::uint64_t count = 0;
+            [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
+            if (stop_requested_.load()) break;
+            if (reload_requested_.exchange(false)) reload();
+        }
         for (std::size_t i = 1; i < fds.size(); ++i)
             if (fds[i].revents != 0) accept_from(fds[i].fd);
     }
@@ -190,6 +213,24 @@ void Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t pe
         connection->slot.release();
         turn_away(*connection, "no worker thread");
     }
+}
+
+void Server::reload() {
+    if (!reload_) return;
+    auto next = reload_(*settings_);
+    if (!next) return;
+    if (next->backlog != settings_->backlog) {
+        // Linux applies a new backlog to a listening socket in place, with no moment unbound.
+        for (const auto& listener : listeners_) {
+            if (::listen(listener.fd.get(), next->backlog) != 0) {
+                const int error = errno;
+                HLOG(warning) << "cannot apply backlog " << next->backlog << " to " << listener.name
+                              << ": " << errno_text(error);
+            }
+        }
+    }
+    // Sessions already open hold the settings they started with; only new ones see these.
+    settings_ = std::move(next);
 }
 
 void Server::drain() {

@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -33,6 +35,15 @@ class Server {
     // Asks run() to stop. Thread-safe and async-signal-safe.
     void stop() noexcept;
 
+    // Given the running settings, returns the settings for sessions that start from now on, or
+    // nullptr to keep the running ones. Called on run()'s thread, between accepts.
+    using Reload = std::function<std::shared_ptr<const Settings>(const Settings& running)>;
+    void on_reload(Reload reload) { reload_ = std::move(reload); }
+    // Asks run() to call the reload function. Thread-safe and async-signal-safe.
+    void request_reload() noexcept;
+
+    std::shared_ptr<const Settings> settings() const { return settings_; }
+
     std::size_t live_connections() const { return table_.size(); }
     std::size_t worker_threads() const { return workers_.running(); }
 
@@ -41,11 +52,15 @@ class Server {
     void handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);
     void out_of_descriptors(int listen_fd, int error);
     void back_off(std::chrono::milliseconds pause);
+    void reload();
     void drain();
 
     std::shared_ptr<const Settings> settings_;
     std::vector<net::Listener> listeners_;
-    net::UniqueFd wake_;     // eventfd written by stop()
+    Reload reload_;
+    net::UniqueFd wake_;  // eventfd written by stop() and request_reload()
+    std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> reload_requested_{false};
     net::UniqueFd reserve_;  // spare descriptor, given up to refuse a client when none are left
     ConnectionTable table_;
     Workers workers_;

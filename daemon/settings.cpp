@@ -245,8 +245,8 @@ struct SettingDef {
     ShowFn show;    // the value as text; nullptr for listen, which has no single value
 };
 
-const std::array<SettingDef, 16>& setting_defs() {
-    static const std::array<SettingDef, 16> defs{{
+const std::array<SettingDef, 17>& setting_defs() {
+    static const std::array<SettingDef, 17> defs{{
         {"listen", 'l', "HOST:PORT",
          "address to listen on; repeat it or separate several with commas (default [::]:9999, "
          "or 0.0.0.0:9999 without IPv6)",
@@ -256,10 +256,13 @@ const std::array<SettingDef, 16>& setting_defs() {
          },
          nullptr},
         {"protocol", 0, "NAME",
-         "greeting; this release serves only greeting (echo and timestamp are reserved)",
+         "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
+         "(every byte back, RFC 862)",
          [](Settings& s, std::string_view v) { s.protocol = parse_choice(v, kProtocols); },
          [](const Settings& s) { return choice_name(s.protocol, kProtocols); }},
-        {"framing", 0, "NAME", "line; this release serves only line framing (raw is reserved)",
+        {"framing", 0, "NAME",
+         "line (a message ends at a newline) or raw (one read is one message); greeting and "
+         "timestamp only",
          [](Settings& s, std::string_view v) { s.framing = parse_choice(v, kFramings); },
          [](const Settings& s) { return choice_name(s.framing, kFramings); }},
         {"welcome", 0, "TEXT", "line sent on connect; empty for none",
@@ -314,10 +317,14 @@ const std::array<SettingDef, 16>& setting_defs() {
          "on SIGTERM/SIGINT, how long sessions get to finish before they are cut",
          [](Settings& s, std::string_view v) { s.shutdown_timeout = parse_seconds(v); },
          [](const Settings& s) { return seconds_text(s.shutdown_timeout); }},
-        {"udp-echo", 0, "BOOL",
-         "reserved: UDP echo; this release serves TCP only, so it must stay false",
+        {"udp-echo", 0, "BOOL", "also echo UDP datagrams on every listen address",
          [](Settings& s, std::string_view v) { s.udp_echo = parse_bool(v); },
          [](const Settings& s) { return std::string(s.udp_echo ? "true" : "false"); }},
+        {"resolve-peers", 0, "BOOL",
+         "name each client's host in the access log when its reverse DNS is confirmed by a "
+         "forward lookup",
+         [](Settings& s, std::string_view v) { s.resolve_peers = parse_bool(v); },
+         [](const Settings& s) { return std::string(s.resolve_peers ? "true" : "false"); }},
         {"log-level", 0, "LEVEL", "trace, debug, info, warning or error",
          [](Settings& s, std::string_view v) {
              const auto level = parse_log_level(trim(v));
@@ -381,7 +388,8 @@ struct Options {
                                  ->value_name(def.value_name)
                                  ->default_value(shown_default, shown_default);
             // A bare --udp-echo reads as "on", the way a flag does.
-            if (std::string_view(def.name) == "udp-echo") semantic->implicit_value("true", "true");
+            if (std::string_view(def.value_name) == "BOOL")
+                semantic->implicit_value("true", "true");
             add(spec.c_str(), semantic, def.help);
         }
         all.add(general).add(settings);
@@ -396,7 +404,7 @@ void check_values(const po::parsed_options& parsed,
         const auto& option = parsed.options[i];
         const auto* def = find_setting(option.string_key);
         if (!def) continue;
-        // A bare --udp-echo has no token; the implicit value stands in for it.
+        // A bare flag (--udp-echo) has no token; the implicit value stands in for it.
         const std::vector<std::string> implicit{"true"};
         const auto& values = option.value.empty() ? implicit : option.value;
         for (const auto& value : values) {
@@ -607,6 +615,42 @@ std::string help_text(const Options& options) {
            "The command line wins over the environment, which wins over the config file.\n";
 }
 
+// Settings the chosen protocol has no use for: raw framing of echo is a contradiction (echo has
+// no messages), the rest are warned about, so that nobody wonders why a set value has no effect.
+void check_protocol_fit(Settings& settings, const po::variables_map& vm,
+                        std::vector<std::string>& warnings) {
+    // Only a value that would make a difference: --print-config writes every key, and its output
+    // must load without warnings.
+    const Settings defaults;
+    const auto ignored = [&](const char* name, const char* protocol) {
+        const auto* def = find_setting(name);
+        const bool set = !vm[name].empty() && !vm[name].defaulted();
+        const bool inert = std::string_view(name) == "welcome"
+                               ? settings.welcome.empty()
+                               : def->show(settings) == def->show(defaults);
+        if (set && !inert)
+            warnings.push_back(std::string(name) + " is ignored by protocol " + protocol);
+    };
+    switch (settings.protocol) {
+        case Protocol::echo:
+            if (settings.framing == Framing::raw) {
+                throw FatalError(exit_code::config,
+                                 "framing: raw applies to the greeting and timestamp protocols; "
+                                 "echo sends every byte back and has no messages to frame");
+            }
+            for (const char* name :
+                 {"welcome", "reply", "exit-command", "farewell", "max-line-bytes"})
+                ignored(name, "echo");
+            settings.welcome.clear();  // RFC 862: nothing but the client's own bytes
+            break;
+        case Protocol::timestamp:
+            ignored("reply", "timestamp");
+            break;
+        case Protocol::greeting:
+            break;
+    }
+}
+
 }  // namespace
 
 Environment current_environment() {
@@ -691,10 +735,11 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
             def.apply(settings, value.as<std::string>());
         }
     }
-    // Only greeting welcomes by default; the others send a welcome only when one is set.
+    // Only greeting welcomes by default; timestamp sends a welcome only when one is set.
     if (settings.protocol != Protocol::greeting && vm["welcome"].defaulted()) {
         settings.welcome.clear();
     }
+    check_protocol_fit(settings, vm, invocation.warnings);
     return invocation;
 }
 
@@ -714,6 +759,16 @@ std::string to_ini(const Settings& settings) {
         }
     }
     return out;
+}
+
+std::vector<std::string> changed_settings(const Settings& before, const Settings& after) {
+    std::vector<std::string> names;
+    for (const auto& def : setting_defs()) {
+        const bool differs =
+            def.show ? def.show(before) != def.show(after) : before.listen != after.listen;
+        if (differs) names.emplace_back(def.name);
+    }
+    return names;
 }
 
 }  // namespace hellod

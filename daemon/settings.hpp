@@ -32,6 +32,7 @@ struct Settings {
     std::size_t max_line_bytes = 1024;
     std::chrono::milliseconds shutdown_timeout{5'000};
     bool udp_echo = false;
+    bool resolve_peers = false;  // name confirmed peers in the access log (double DNS check)
     LogLevel log_level = LogLevel::info;
     std::string config_file;  // the file these came from, empty if none
 
@@ -61,5 +62,8 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
 
 // The settings as an INI file that parse_invocation reads back to the same settings.
 std::string to_ini(const Settings& settings);
+
+// The names of the settings that differ between `before` and `after`, in --help order.
+std::vector<std::string> changed_settings(const Settings& before, const Settings& after);
 
 }  // namespace hellod

@@ -323,8 +323,6 @@ t_err_bad_number() {
 
 # Names the spec reserves for later protocols are refused, not silently served as greeting.
 t_err_unserved_protocol() {
-    run_bin r --listen 127.0.0.1:0 --protocol echo
-    expect_fatal r 78 'protocol' 'greeting'
     HELLOD_UDP_ECHO=true run_bin r --listen 127.0.0.1:0
     expect_fatal r 78 'udp-echo'
 }
@@ -773,6 +771,12 @@ CASES=(
     shutdown_sigint write_timeout shutdown_stuck_client
     log_access_line log_journal_format log_journal_mismatch log_level_warning
 )
+
+# The cases of later chapters of the contract, each file adding to CASES.
+for cases in protocols reload hostile; do
+    # shellcheck source=/dev/null
+    source "$HERE/$cases.sh"
+done
 
 passed=0
 failed=0

@@ -13,38 +13,14 @@
 #include <vector>
 
 #include "exit_codes.hpp"
+#include "temp_file.hpp"
 
 namespace hellod {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A config file that exists for one test; unique name so parallel test runs cannot collide.
-class TempFile {
-  public:
-    explicit TempFile(std::string_view contents) {
-        std::string name = "/tmp/hellod_settings_test_XXXXXX";
-        const int fd = ::mkstemp(name.data());
-        if (fd < 0) throw std::runtime_error("mkstemp failed");
-        std::size_t done = 0;
-        while (done < contents.size()) {
-            const auto n = ::write(fd, contents.data() + done, contents.size() - done);
-            if (n <= 0) break;
-            done += static_cast<std::size_t>(n);
-        }
-        ::close(fd);
-        path_ = name;
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    ~TempFile() { std::remove(path_.c_str()); }
-
-    const std::string& path() const { return path_; }
-    const char* c_str() const { return path_.c_str(); }
-
-  private:
-    std::string path_;
-};
+using testing::TempFile;
 
 Invocation parse(std::initializer_list<const char*> args, const Environment& env = {}) {
     std::vector<const char*> argv{"hellod"};
@@ -212,8 +188,9 @@ TEST(Settings, EqualsSignAndShortForms) {
 }
 
 TEST(Settings, EnumsIgnoreCase) {
-    const auto s = settings_of({"--protocol", "ECHO", "--framing", "Raw", "--log-level", "WARN"});
-    EXPECT_EQ(s.protocol, Protocol::echo);
+    const auto s =
+        settings_of({"--protocol", "TimeStamp", "--framing", "Raw", "--log-level", "WARN"});
+    EXPECT_EQ(s.protocol, Protocol::timestamp);
     EXPECT_EQ(s.framing, Framing::raw);
     EXPECT_EQ(s.log_level, LogLevel::warning);
 }
@@ -648,7 +625,8 @@ TEST(Settings, IniOfDefaults) {
           "\nreply = Hello, %s!\n", "\nexit-command = exit\n", "\nfarewell = Bye!\n",
           "\nbacklog = 511\n", "\nmax-connections = 10000\n", "\nmax-connections-per-ip = 0\n",
           "\nidle-timeout = 300\n", "\nwrite-timeout = 30\n", "\nmax-line-bytes = 1024\n",
-          "\nshutdown-timeout = 5\n", "\nudp-echo = false\n", "\nlog-level = info\n"}) {
+          "\nshutdown-timeout = 5\n", "\nudp-echo = false\n", "\nresolve-peers = false\n",
+          "\nlog-level = info\n"}) {
         EXPECT_TRUE(contains(ini, line)) << line << " not in:\n" << ini;
     }
     EXPECT_FALSE(contains(ini, "\nconfig")) << ini;
@@ -703,6 +681,7 @@ TEST(Settings, IniRoundTrips) {
     s.max_line_bytes = 1;
     s.shutdown_timeout = 0ms;
     s.udp_echo = true;
+    s.resolve_peers = true;
     s.log_level = LogLevel::warning;
     EXPECT_EQ(round_trip(s), s) << to_ini(s);
 }
@@ -710,7 +689,7 @@ TEST(Settings, IniRoundTrips) {
 TEST(Settings, IniRoundTripsAnEmptyWelcome) {
     // Timestamp sends no welcome by default, so an explicit empty one must be written.
     Settings s;
-    s.protocol = Protocol::echo;
+    s.protocol = Protocol::timestamp;
     s.welcome = "";
     EXPECT_EQ(round_trip(s), s);
     s.welcome = "Hi";
@@ -770,6 +749,66 @@ TEST(LogLevel, NamesRoundTrip) {
     EXPECT_EQ(parse_log_level(""), std::nullopt);
     EXPECT_EQ(parse_log_level("fatal"), std::nullopt);
     EXPECT_EQ(parse_log_level("info "), std::nullopt);
+}
+
+}  // namespace
+}  // namespace hellod
+
+// ---------------------------------------------------------------------------------------------
+// Protocol fit
+
+namespace hellod {
+namespace {
+
+TEST(SettingsProtocolFit, EchoRefusesRawFraming) {
+    expect_error({"--protocol", "echo", "--framing", "raw"}, {}, exit_code::config,
+                 {"framing: raw applies to the greeting and timestamp protocols"});
+    const TempFile file("protocol = echo\nframing = raw\n");
+    expect_error({"--config", file.c_str()}, {}, exit_code::config, {"framing: raw"});
+}
+
+TEST(SettingsProtocolFit, EchoNeverWelcomesAndWarnsAboutWhatItIgnores) {
+    const auto invocation =
+        parse({"--protocol", "echo", "--welcome", "Hi", "--reply", "Yo %s", "--farewell", "Bye!"});
+    EXPECT_EQ(invocation.settings.welcome, "");
+    ASSERT_EQ(invocation.warnings.size(), 2u);
+    EXPECT_EQ(invocation.warnings[0], "welcome is ignored by protocol echo");
+    EXPECT_EQ(invocation.warnings[1], "reply is ignored by protocol echo");  // farewell = default
+}
+
+TEST(SettingsProtocolFit, TimestampWarnsAboutReply) {
+    const auto invocation = parse({"--protocol", "timestamp", "--reply", "Yo %s"});
+    ASSERT_EQ(invocation.warnings.size(), 1u);
+    EXPECT_EQ(invocation.warnings[0], "reply is ignored by protocol timestamp");
+    EXPECT_TRUE(parse({"--protocol", "timestamp", "--welcome", "Hi"}).warnings.empty());
+}
+
+TEST(SettingsProtocolFit, PrintedEchoConfigLoadsWithoutWarnings) {
+    const auto printed = to_ini(settings_of({"--protocol", "echo"}));
+    const TempFile file(printed);
+    const auto invocation = parse({"--config", file.c_str()});
+    EXPECT_TRUE(invocation.warnings.empty()) << invocation.warnings.front();
+    EXPECT_EQ(invocation.settings.protocol, Protocol::echo);
+}
+
+TEST(SettingsProtocolFit, ResolvePeersIsABooleanFlag) {
+    EXPECT_FALSE(settings_of({}).resolve_peers);
+    EXPECT_TRUE(settings_of({"--resolve-peers"}).resolve_peers);
+    EXPECT_TRUE(settings_of({}, {{"HELLOD_RESOLVE_PEERS", "yes"}}).resolve_peers);
+    expect_usage_error({"--resolve-peers=sometimes"},
+                       {"--resolve-peers: 'sometimes' is not true or false"});
+}
+
+TEST(SettingsChanges, NamesEachChangedSettingInHelpOrder) {
+    Settings before;
+    EXPECT_TRUE(changed_settings(before, before).empty());
+    Settings after = before;
+    after.log_level = LogLevel::debug;
+    after.welcome = "Hi";
+    after.listen = {"127.0.0.1:1"};
+    after.idle_timeout = std::chrono::milliseconds(1);
+    EXPECT_EQ(changed_settings(before, after),
+              (std::vector<std::string>{"listen", "welcome", "idle-timeout", "log-level"}));
 }
 
 }  // namespace

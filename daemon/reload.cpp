@@ -1,0 +1,63 @@
+#include "reload.hpp"
+
+#include <ctime>
+#include <string>
+
+#include "exit_codes.hpp"
+#include "log.hpp"
+
+namespace hellod {
+namespace {
+
+std::string joined(const std::vector<std::string>& items, std::string_view empty) {
+    if (items.empty()) return std::string(empty);
+    std::string text;
+    for (const auto& item : items)
+        text += (text.empty() ? "" : ", ") + item;
+    return text;
+}
+
+}  // namespace
+
+std::shared_ptr<const Settings> reload_settings(std::span<const char* const> args,
+                                                const Environment& env, const Settings& running) {
+    const std::string source = running.config_file.empty() ? "settings" : running.config_file;
+    Invocation invocation;
+    try {
+        invocation = parse_invocation(args, env);
+    } catch (const FatalError& e) {
+        HLOG(error) << "reload failed, still running the previous settings: " << e.what();
+        return nullptr;
+    }
+    auto next = std::make_shared<Settings>(std::move(invocation.settings));
+    for (const auto& warning : invocation.warnings)
+        HLOG(warning) << warning;
+
+    // The sockets are bound once, before anything else: rebinding would mean a moment with no
+    // listener, or a second daemon's worth of ports, which is what a restart is for.
+    if (next->listen != running.listen) {
+        HLOG(warning) << "listen changed to " << joined(next->listen, "the default")
+                      << "; restart hellod to apply it (still listening on "
+                      << joined(running.listen, "the default") << ")";
+        next->listen = running.listen;
+    }
+    if (next->udp_echo != running.udp_echo) {
+        HLOG(warning) << "udp-echo changed to " << (next->udp_echo ? "true" : "false")
+                      << "; restart hellod to apply it";
+        next->udp_echo = running.udp_echo;
+    }
+
+    const auto changed = changed_settings(running, *next);
+    // The new level first, so a reload that turns logging up shows its own line.
+    log::set_level(next->log_level);
+    ::tzset();  // the time zone may have moved with the configuration; timestamp uses it
+    if (changed.empty()) {
+        HLOG(info) << "reloaded " << source << ": nothing changed";
+    } else {
+        HLOG(info) << "reloaded " << source << ": changed " << joined(changed, "")
+                   << "; sessions that start from now on use the new settings";
+    }
+    return next;
+}
+
+}  // namespace hellod

@@ -1,0 +1,100 @@
+// SIGHUP's settings step: the same command line, environment and file, read again.
+#include "reload.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "log.hpp"
+#include "temp_file.hpp"
+
+namespace hellod {
+namespace {
+
+using testing::TempFile;
+
+class Reload : public ::testing::Test {
+  protected:
+    void SetUp() override { saved_level_ = log::threshold.load(); }
+    void TearDown() override { log::threshold.store(saved_level_); }
+
+    // Starts "hellod --config FILE" as main() would, then returns the running settings.
+    Settings start(const TempFile& file, const Environment& env = {}) {
+        args_ = {"hellod", "--config", file.c_str()};
+        return parse_invocation(args_, env).settings;
+    }
+    std::shared_ptr<const Settings> reload(const Settings& running, const Environment& env = {}) {
+        return reload_settings(args_, env, running);
+    }
+
+  private:
+    std::vector<const char*> args_;
+    int saved_level_ = 0;
+};
+
+TEST_F(Reload, NewValuesApply) {
+    const TempFile file("welcome = Hi\nmax-connections = 5\n");
+    const Settings running = start(file);
+    file.rewrite("welcome = Howdy\nmax-connections = 7\nreply = Yo, %s\n");
+    const auto next = reload(running);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->welcome, "Howdy");
+    EXPECT_EQ(next->max_connections, 7u);
+    EXPECT_EQ(next->reply.source(), "Yo, %s");
+    EXPECT_EQ(changed_settings(running, *next),
+              (std::vector<std::string>{"welcome", "reply", "max-connections"}));
+}
+
+TEST_F(Reload, TheEnvironmentIsReadAgainAndStillWinsOverTheFile) {
+    const TempFile file("welcome = Hi\n");
+    const Settings running = start(file, {{"HELLOD_FAREWELL", "Ciao"}});
+    file.rewrite("welcome = Hey\nfarewell = Later\n");
+    const auto next = reload(running, {{"HELLOD_FAREWELL", "Ciao"}});
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->welcome, "Hey");
+    EXPECT_EQ(next->farewell, "Ciao");
+}
+
+TEST_F(Reload, AnInvalidFileKeepsTheRunningSettings) {
+    const TempFile file("welcome = Hi\n");
+    const Settings running = start(file);
+    file.rewrite("welcome = Hey\nmax-connections = lots\n");
+    EXPECT_EQ(reload(running), nullptr);
+    file.rewrite("welcome = \"unterminated\n");
+    EXPECT_EQ(reload(running), nullptr);
+    file.rewrite("protocol = echo\nframing = raw\n");
+    EXPECT_EQ(reload(running), nullptr);
+}
+
+TEST_F(Reload, AMissingFileKeepsTheRunningSettings) {
+    Settings running;
+    {
+        const TempFile file("welcome = Hi\n");
+        running = start(file);
+    }  // removed
+    EXPECT_EQ(reload(running), nullptr);
+}
+
+TEST_F(Reload, ListenAndUdpEchoWaitForARestart) {
+    const TempFile file("listen = 127.0.0.1:7001\nwelcome = Hi\n");
+    const Settings running = start(file);
+    file.rewrite("listen = 127.0.0.1:7002\nudp-echo = true\nwelcome = Hey\n");
+    const auto next = reload(running);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->listen, running.listen);
+    EXPECT_FALSE(next->udp_echo);
+    EXPECT_EQ(next->welcome, "Hey");
+    EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"welcome"}));
+}
+
+TEST_F(Reload, TheLogLevelTakesEffectAtOnce) {
+    const TempFile file("log-level = info\n");
+    const Settings running = start(file);
+    log::set_level(running.log_level);
+    file.rewrite("log-level = debug\n");
+    ASSERT_TRUE(reload(running));
+    EXPECT_TRUE(log::enabled(LogLevel::debug));
+}
+
+}  // namespace
+}  // namespace hellod
