@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 
 #include <cstdio>
-#include <cstring>
 
 #include "escape.hpp"
 #include "log.hpp"
@@ -16,6 +15,10 @@ namespace {
 // How long an orderly close waits for the client to finish sending (see close_gracefully).
 constexpr std::chrono::milliseconds linger{2000};
 
+// How long after the accept the access line may wait for the peer's name. The lookup started
+// at the accept, so only sessions shorter than this ever wait, and by no more than the rest.
+constexpr std::chrono::seconds name_wait{5};
+
 void log_access(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
                 std::uint64_t out) {
     if (!log::enabled(LogLevel::info)) return;
@@ -23,10 +26,17 @@ void log_access(const Connection& c, const protocol::SessionResult& result, std:
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.3f",
                   std::chrono::duration<double>(elapsed).count());
-    std::string line = "access peer=" + c.peer + " duration=" + duration +
-                       "s lines=" + std::to_string(result.lines) + " in=" + std::to_string(in) +
-                       " out=" + std::to_string(out) +
-                       " end=" + std::string(to_string(result.reason));
+    std::string line = "access peer=" + c.peer;
+    if (c.host) {
+        if (const auto name = c.host->name(c.accepted + name_wait)) {
+            line += " host=\"";
+            append_escaped(line, *name);  // from a PTR record: the peer's to choose
+            line += '"';
+        }
+    }
+    line += std::string(" duration=") + duration + "s lines=" + std::to_string(result.lines) +
+            " in=" + std::to_string(in) + " out=" + std::to_string(out) +
+            " end=" + std::string(to_string(result.reason));
     if (!result.detail.empty()) {
         line += " detail=\"";
         append_escaped(line, result.detail);
@@ -52,6 +62,11 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
             stream.close_gracefully(linger);
         }
     }
+    // The session is over for the client and for the limits before the access line, which
+    // may still wait a moment for the peer's name. The slot goes before the descriptor (see
+    // Connection).
+    connection->slot.release();
+    connection->fd.reset();
     log_access(*connection, result, stream.bytes_in(), stream.bytes_out());
 }
 

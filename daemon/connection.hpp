@@ -3,10 +3,12 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "connection_table.hpp"
 #include "net/fd.hpp"
+#include "peer_resolver.hpp"
 #include "settings.hpp"
 
 namespace hellod {
@@ -18,7 +20,8 @@ struct Connection {
     ConnectionTable::Slot slot;
     std::string peer;  // "192.0.2.1:51234"
     std::chrono::steady_clock::time_point accepted = std::chrono::steady_clock::now();
-    std::shared_ptr<const Settings> settings;  // the settings this session started with
+    std::shared_ptr<const Settings> settings;   // the settings this session started with
+    std::optional<PeerResolver::Pending> host;  // the peer's confirmed name (--resolve-peers)
 };
 
 // The whole life of an accepted connection on its worker thread: the protocol over a stream,

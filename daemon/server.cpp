@@ -203,6 +203,8 @@ void Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t pe
                                        " reached");
             return;
     }
+    // Only admitted clients are looked up: a flood of refused ones must not become DNS load.
+    if (settings.resolve_peers) connection->host = resolver_.lookup(address, peer_length);
     HLOG(debug) << "connection from " << connection->peer;
     const bool started = workers_.spawn(connection, [this](std::unique_ptr<Connection> c) {
         serve(std::move(c), table_.cancelled());

@@ -12,6 +12,7 @@
 #include "connection_table.hpp"
 #include "net/fd.hpp"
 #include "net/listener.hpp"
+#include "peer_resolver.hpp"
 #include "settings.hpp"
 #include "workers.hpp"
 
@@ -63,7 +64,8 @@ class Server {
     std::atomic<bool> reload_requested_{false};
     net::UniqueFd reserve_;  // spare descriptor, given up to refuse a client when none are left
     ConnectionTable table_;
-    Workers workers_;
+    PeerResolver resolver_;  // starts its threads only when --resolve-peers first needs them
+    Workers workers_;        // declared last: joined before anything its workers use goes
     std::chrono::steady_clock::time_point paused_until_{};
     std::chrono::steady_clock::time_point last_exhaustion_warning_{};
 };

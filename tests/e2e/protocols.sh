@@ -108,6 +108,22 @@ t_raw_timestamp() {
     [[ $line =~ ^\[$CTIME_RE\]\ tick$'\r'$ ]] || fail "got $(q "$line")"
 }
 
+# --resolve-peers: a name confirmed by the forward lookup is logged; an address without one is
+# logged bare; neither delays the welcome.
+t_resolve_peers() {
+    local name
+    read -r _ name _ < <(getent hosts 127.0.0.1)
+    [[ -n $name ]] || skip "no name for 127.0.0.1 in /etc/hosts"
+    start_hellod d --resolve-peers
+    input in 'exit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome!\r\nBye!\r\n'
+    must_log d " access peer=127\\.0\\.0\\.1:[0-9]+ host=\"${name//./\\.}\" duration=" 'the named peer'
+    talk "${HD_PORT[d]}" out2 in -s 127.0.0.2
+    expect_file out2 'Welcome!\r\nBye!\r\n'
+    must_log d ' access peer=127\.0\.0\.2:[0-9]+ duration=' 'the peer without a confirmed name' 10
+}
+
 t_err_echo_raw_framing() {
     run_bin r --listen 127.0.0.1:0 --protocol echo --framing raw
     expect_fatal r 78 'framing' 'echo'
@@ -115,5 +131,5 @@ t_err_echo_raw_framing() {
 
 CASES+=(
     echo_nc_binary echo_streams_in_bounded_memory echo_idle_timeout echo_write_timeout
-    timestamp_nc raw_no_newline_client raw_timestamp err_echo_raw_framing
+    timestamp_nc raw_no_newline_client raw_timestamp resolve_peers err_echo_raw_framing
 )
