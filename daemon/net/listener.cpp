@@ -88,17 +88,18 @@ bool is_wildcard(const SocketAddress& address) {
 // A datagram socket on a wildcard address would otherwise answer from whichever address the
 // route to the client prefers, which on a multi-homed host need not be the one the client
 // wrote to, and the client (rightly) ignores a reply from a stranger. With the destination of
-// each request in hand the reply can be sent from it. A dual-stack socket takes both: the IPv4
-// option is what gives IPv4 requests their local address as well as their header destination.
+// each request in hand the reply can be sent from it.
 int enable_packet_info(int fd, int family) {
     const int one = 1;
     if (family == AF_INET6 &&
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0)
         return errno;
-    if (::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) {
-        // An IPv6-only socket never sees IPv4; its IPv6 option is all it needs.
-        if (family == AF_INET) return errno;
-    }
+    // On a dual-stack socket the IPv4 option is asked for too: it also reports which local
+    // address an IPv4 request to a broadcast address reached, so such requests can be told
+    // apart. Should the kernel refuse it there, the IPv6 option (with IPv4-mapped addresses)
+    // still gives every reply its source.
+    if (::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0 && family == AF_INET)
+        return errno;
     return 0;
 }
 
