@@ -75,20 +75,51 @@ std::string why(int error) {
     }
 }
 
-// Returns an errno on failure, so that the caller decides whether it is fatal.
-int bind_one(const Candidate& candidate, int backlog, Listener& out) {
-    UniqueFd fd(
-        ::socket(candidate.address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+bool is_wildcard(const SocketAddress& address) {
+    if (address.family() == AF_INET)
+        return reinterpret_cast<const sockaddr_in*>(address.get())->sin_addr.s_addr ==
+               htonl(INADDR_ANY);
+    if (address.family() == AF_INET6)
+        return IN6_IS_ADDR_UNSPECIFIED(
+            &reinterpret_cast<const sockaddr_in6*>(address.get())->sin6_addr);
+    return false;
+}
+
+// A datagram socket on a wildcard address would otherwise answer from whichever address the
+// route to the client prefers, which on a multi-homed host need not be the one the client
+// wrote to, and the client (rightly) ignores a reply from a stranger. With the destination of
+// each request in hand the reply can be sent from it.
+int enable_packet_info(int fd, int family) {
+    const int one = 1;
+    if (family == AF_INET6 &&
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0)
+        return errno;
+    // On a dual-stack socket the IPv4 option is asked for too: it also reports which local
+    // address an IPv4 request to a broadcast address reached, so such requests can be told
+    // apart. Should the kernel refuse it there, the IPv6 option (with IPv4-mapped addresses)
+    // still gives every reply its source.
+    if (::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0 && family == AF_INET)
+        return errno;
+    return 0;
+}
+
+// Returns an errno on failure, so that the caller decides whether it is fatal. `backlog` is
+// used by stream sockets only.
+int bind_one(const Candidate& candidate, int type, int backlog, Listener& out) {
+    const int family = candidate.address.family();
+    UniqueFd fd(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) return errno;
     const int one = 1;
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return errno;
-    if (candidate.address.family() == AF_INET6) {
+    if (family == AF_INET6) {
         const int v6only = candidate.dual_stack ? 0 : 1;
         if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0)
             return errno;
     }
+    if (type == SOCK_DGRAM && is_wildcard(candidate.address))
+        if (const int error = enable_packet_info(fd.get(), family); error != 0) return error;
     if (::bind(fd.get(), candidate.address.get(), candidate.address.length) != 0) return errno;
-    if (::listen(fd.get(), backlog) != 0) return errno;
+    if (type == SOCK_STREAM && ::listen(fd.get(), backlog) != 0) return errno;
     sockaddr_storage bound{};
     socklen_t length = sizeof bound;
     ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
@@ -98,14 +129,7 @@ int bind_one(const Candidate& candidate, int backlog, Listener& out) {
     return 0;
 }
 
-}  // namespace
-
-void check_listen_addresses(const std::vector<std::string>& specs) {
-    for (const auto& spec : specs)
-        candidates_for(spec);
-}
-
-ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog) {
+ListenerSet open_sockets(const std::vector<std::string>& specs, int type, int backlog) {
     const std::vector<std::string> effective =
         specs.empty() ? std::vector<std::string>{default_listen} : specs;
     ListenerSet set;
@@ -117,7 +141,7 @@ ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog) {
             // In a wildcard group, the IPv4 fallback is tried only when IPv6 is unavailable.
             for (const auto& candidate : group) {
                 Listener listener;
-                const int error = bind_one(candidate, backlog, listener);
+                const int error = bind_one(candidate, type, backlog, listener);
                 if (error == 0) {
                     set.listeners.push_back(std::move(listener));
                     ++bound_here;
@@ -147,6 +171,21 @@ ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog) {
                              "cannot listen on " + spec + ": " + why(last_error));
     }
     return set;
+}
+
+}  // namespace
+
+void check_listen_addresses(const std::vector<std::string>& specs) {
+    for (const auto& spec : specs)
+        candidates_for(spec);
+}
+
+ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog) {
+    return open_sockets(specs, SOCK_STREAM, backlog);
+}
+
+ListenerSet open_udp_sockets(const std::vector<std::string>& specs) {
+    return open_sockets(specs, SOCK_DGRAM, 0);
 }
 
 unsigned bound_port(int fd) {

@@ -8,7 +8,7 @@
 namespace hellod::net {
 
 struct Listener {
-    UniqueFd fd;       // non-blocking, close-on-exec, SO_REUSEADDR, listening
+    UniqueFd fd;       // non-blocking, close-on-exec, SO_REUSEADDR; a TCP one is listening
     std::string name;  // the bound address, as "127.0.0.1:9999" (the real port when 0 was asked)
 };
 
@@ -22,6 +22,11 @@ struct ListenerSet {
 // an explicit IPv6 address is IPv6-only, so [::]:N and 0.0.0.0:N can be listed together.
 // Throws FatalError with a sentence naming the address and a sysexits code.
 ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog);
+
+// The same addresses, the same rules and the same errors, bound as UDP sockets. A socket on a
+// wildcard address (dual-stack [::], 0.0.0.0, or an explicit [::]) also reports each
+// datagram's destination (IP_PKTINFO / IPV6_RECVPKTINFO), so that replies can leave from it.
+ListenerSet open_udp_sockets(const std::vector<std::string>& specs);
 
 // Checks the listen addresses the way open_listeners would (syntax, names, services) without
 // binding; for --test-config. Throws FatalError like open_listeners.
