@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -19,14 +20,15 @@
 #include "reload.hpp"
 #include "server.hpp"
 #include "settings.hpp"
+#include "udp_echo.hpp"
 
 namespace {
 
-using hellod::exit_code::config;
-
 std::atomic<hellod::Server*> g_server{nullptr};
+std::atomic<hellod::UdpEcho*> g_udp{nullptr};
 
 extern "C" void on_stop_signal(int) {
+    if (auto* udp = g_udp.load()) udp->stop();
     if (auto* server = g_server.load()) server->stop();
 }
 
@@ -44,11 +46,6 @@ const char* protocol_name(hellod::Protocol protocol) {
             break;
     }
     return "greeting";
-}
-
-// Until the UDP service lands, refusing the option beats silently not serving it.
-void refuse_unserved(const hellod::Settings& s) {
-    if (s.udp_echo) throw hellod::FatalError(config, "udp-echo: this hellod serves only TCP");
 }
 
 std::string seconds(std::chrono::milliseconds d) {
@@ -98,7 +95,6 @@ int run(int argc, char** argv) {
             std::cout << hellod::to_ini(settings);
             return 0;
         case hellod::Action::test_config:
-            refuse_unserved(settings);
             hellod::net::check_listen_addresses(settings.listen);
             std::cout << "hellod: settings are valid"
                       << (settings.config_file.empty() ? "" : " (" + settings.config_file + ")")
@@ -107,8 +103,6 @@ int run(int argc, char** argv) {
         case hellod::Action::run:
             break;
     }
-    refuse_unserved(settings);
-
     hellod::log::init(settings.log_level, hellod::log::detect_destination());
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
@@ -137,6 +131,18 @@ int run(int argc, char** argv) {
             hellod::capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
         HLOG(warning) << *warning;
 
+    // The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both.
+    std::optional<hellod::UdpEcho> udp;
+    if (settings.udp_echo) {
+        auto datagram = hellod::net::open_udp_sockets(hellod::net::bound_specs(bound.listeners));
+        std::string names;
+        for (const auto& socket : datagram.listeners)
+            names += (names.empty() ? "" : ", ") + socket.name;
+        HLOG(info) << "udp-echo on " << names;
+        udp.emplace(std::move(datagram.listeners));
+        g_udp.store(&*udp);
+    }
+
     const std::string started = describe(settings, bound.listeners);
     hellod::Server server(std::make_shared<const hellod::Settings>(settings),
                           std::move(bound.listeners));
@@ -155,6 +161,7 @@ int run(int argc, char** argv) {
     HLOG(info) << started;
     server.run(&wait_mask);
     g_server.store(nullptr);
+    g_udp.store(nullptr);
     return 0;
 }
 

@@ -198,4 +198,25 @@ unsigned bound_port(int fd) {
     return 0;
 }
 
+std::vector<std::string> bound_specs(const std::vector<Listener>& listeners) {
+    std::vector<std::string> specs;
+    for (const auto& listener : listeners) {
+        sockaddr_storage bound{};
+        socklen_t length = sizeof bound;
+        if (::getsockname(listener.fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) != 0)
+            continue;
+        const auto* address = reinterpret_cast<const sockaddr*>(&bound);
+        int v6only = 1;
+        socklen_t size = sizeof v6only;
+        const bool dual_stack =
+            bound.ss_family == AF_INET6 &&
+            IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_addr) &&
+            ::getsockopt(listener.fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size) == 0 &&
+            v6only == 0;
+        specs.push_back(dual_stack ? "*:" + std::to_string(bound_port(listener.fd.get()))
+                                   : to_string(address, length));
+    }
+    return specs;
+}
+
 }  // namespace hellod::net

@@ -28,6 +28,10 @@ ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog);
 // datagram's destination (IP_PKTINFO / IPV6_RECVPKTINFO), so that replies can leave from it.
 ListenerSet open_udp_sockets(const std::vector<std::string>& specs);
 
+// The addresses `listeners` are bound to, written so that open_udp_sockets binds the same ones:
+// the port the kernel picked for port 0, and a dual-stack [::] as the wildcard "*:PORT".
+std::vector<std::string> bound_specs(const std::vector<Listener>& listeners);
+
 // Checks the listen addresses the way open_listeners would (syntax, names, services) without
 // binding; for --test-config. Throws FatalError like open_listeners.
 void check_listen_addresses(const std::vector<std::string>& specs);

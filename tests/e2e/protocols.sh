@@ -108,6 +108,26 @@ t_raw_timestamp() {
     [[ $line =~ ^\[$CTIME_RE\]\ tick$'\r'$ ]] || fail "got $(q "$line")"
 }
 
+# The tutorials' UDP echo client (one datagram, wait for it back), through socat and nc -u, on
+# the TCP listener's port; the largest IPv4 datagram comes back whole; SIGTERM still exits 0.
+t_udp_echo() {
+    start_hellod d --udp-echo --log-level debug
+    # Logged before the listening line that start_hellod waited for.
+    grep -qE "info  udp-echo on 127\.0\.0\.1:${HD_PORT[d]}\$" d.log ||
+        fail "no udp-echo start-up line: $(head -c 400 d.log)"
+    input in 'Hello, UDP\n'
+    timeout "$WAIT" socat -t 1 - "UDP:127.0.0.1:${HD_PORT[d]}" <in >out 2>err || fail "socat: $(head -c 200 err)"
+    expect_file out 'Hello, UDP\n'
+    printf 'no newline' | timeout "$WAIT" nc -u -w1 127.0.0.1 "${HD_PORT[d]}" >out2 2>err
+    expect_file out2 'no newline'
+    head -c 65507 /dev/urandom >big
+    timeout "$WAIT" socat -b 65507 -t 1 - "UDP:127.0.0.1:${HD_PORT[d]}" <big >out3 2>err || fail "socat: $(head -c 200 err)"
+    cmp -s big out3 || fail "the 65507-byte datagram came back as $(wc -c <out3) bytes"
+    must_log d "debug udp 127\.0\.0\.1:${HD_PORT[d]}: echoed 65507 bytes to 127\.0\.0\.1:" 'the datagram at debug'
+    stop_hellod d TERM 5
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+}
+
 # --resolve-peers: a name confirmed by the forward lookup is logged; an address without one is
 # logged bare; neither delays the welcome.
 t_resolve_peers() {
@@ -131,5 +151,5 @@ t_err_echo_raw_framing() {
 
 CASES+=(
     echo_nc_binary echo_streams_in_bounded_memory echo_idle_timeout echo_write_timeout
-    timestamp_nc raw_no_newline_client raw_timestamp resolve_peers err_echo_raw_framing
+    timestamp_nc raw_no_newline_client raw_timestamp udp_echo resolve_peers err_echo_raw_framing
 )

@@ -322,11 +322,6 @@ t_err_bad_number() {
 }
 
 # Names the spec reserves for later protocols are refused, not silently served as greeting.
-t_err_unserved_protocol() {
-    HELLOD_UDP_ECHO=true run_bin r --listen 127.0.0.1:0
-    expect_fatal r 78 'udp-echo'
-}
-
 t_err_bad_reply_template() {
     run_bin r --reply 'bad %d'
     expect_fatal r 64 '--reply' '%d'
@@ -764,7 +759,7 @@ CASES=(
     bytes_faithful
     welcome_custom welcome_empty reply_template exit_command_and_farewell farewell_empty exit_command_empty
     settings_precedence
-    err_unknown_flag err_bad_number err_unserved_protocol err_bad_reply_template err_config_bad_value
+    err_unknown_flag err_bad_number err_bad_reply_template err_config_bad_value
     err_config_unknown_key err_config_missing err_env_bad_value err_port_in_use
     err_unresolvable_host test_config help version print_config_roundtrip
     idle_timeout busy_max_connections busy_max_connections_per_ip descriptor_exhaustion thread_start_failure shutdown_sigterm

@@ -97,5 +97,22 @@ TEST(UdpSockets, BadAddressesAreConfigErrorsAndUnknownHostsNoHost) {
     EXPECT_NE(sentence.find("no-such-host.invalid:7"), std::string::npos) << sentence;
 }
 
+// main() binds UDP on exactly what TCP got: the picked port, and dual-stack stays dual-stack.
+TEST(UdpSockets, BoundSpecsNameWhatTheTcpListenersGot) {
+    const auto tcp = open_listeners({"127.0.0.1:0", "*:0"}, 16);
+    ASSERT_EQ(tcp.listeners.size(), 2u);
+    const auto specs = bound_specs(tcp.listeners);
+    ASSERT_EQ(specs.size(), 2u);
+    EXPECT_EQ(specs[0], "127.0.0.1:" + std::to_string(bound_port(tcp.listeners[0].fd.get())));
+    const std::string wildcard_port = std::to_string(bound_port(tcp.listeners[1].fd.get()));
+    // Dual-stack [::] where the kernel has IPv6, else the 0.0.0.0 fallback.
+    EXPECT_TRUE(specs[1] == "*:" + wildcard_port || specs[1] == "0.0.0.0:" + wildcard_port)
+        << specs[1];
+    const auto udp = open_udp_sockets(specs);
+    ASSERT_EQ(udp.listeners.size(), 2u);
+    EXPECT_EQ(bound_port(udp.listeners[0].fd.get()), bound_port(tcp.listeners[0].fd.get()));
+    EXPECT_EQ(udp.listeners[1].name, tcp.listeners[1].name);
+}
+
 }  // namespace
 }  // namespace hellod::net
