@@ -20,7 +20,8 @@ class Reload : public ::testing::Test {
 
     // Starts "hellod --config FILE" as main() would, then returns the running settings.
     Settings start(const TempFile& file, const Environment& env = {}) {
-        args_ = {"hellod", "--config", file.c_str()};
+        path_ = file.path();  // the command line outlives the file in one test
+        args_ = {"hellod", "--config", path_.c_str()};
         return parse_invocation(args_, env).settings;
     }
     std::shared_ptr<const Settings> reload(const Settings& running, const Environment& env = {}) {
@@ -28,6 +29,7 @@ class Reload : public ::testing::Test {
     }
 
   private:
+    std::string path_;
     std::vector<const char*> args_;
     int saved_level_ = 0;
 };
