@@ -5,7 +5,8 @@
 # Prints one line per case ("ok   name" or "FAIL name: why") and ends with "N passed, N failed";
 # exits 1 if any case failed. Each case starts its own hellod on 127.0.0.1:0 and learns the
 # port from its start-up log line, so cases never race for ports. What is checked is the wire
-# contract (protocol.md: "Common rules" and "protocol = greeting"), byte for byte. A second
+# contract, byte for byte: the common rules and greeting here; timestamp, echo, raw framing and
+# UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh. A second
 # argument runs only the cases whose names match it; E2E_KEEP=1 keeps every case's logs.
 set -u
 
