@@ -160,6 +160,8 @@ Stream::Line Stream::read_some(std::size_t max) {
     if (max == 0) return {Status::ok, {}};
     // A read the filter consumed entirely (only telnet commands) is not a chunk: read again.
     while (begin_ == end_) {
+        // One read must be able to return `max` bytes: under raw framing that is one message.
+        if (in_.size() < max) in_ = std::vector<char>(max);
         make_room(options_.read_buffer);
         if (const Status status = fill(); status != Status::ok) return {status, {}};
     }

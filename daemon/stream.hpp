@@ -52,7 +52,8 @@ class Stream {
     // timing out), the read reports error: timeout from a read always means no input came.
     Line read_line(std::size_t limit);
 
-    // Up to `max` bytes: what is buffered, or else what one read returns.
+    // Up to `max` bytes: what is buffered, or else what one read returns (the buffer grows to
+    // `max` for it, so the caller's max bounds the memory).
     Line read_some(std::size_t max);
 
     // Buffered write; flushes when the buffer is full. Returns ok, timeout or error.

@@ -13,22 +13,31 @@ bystander_check() {
     client_expect by "Hello, $1!"
 }
 
+# stream_session WHAT ACCESS_REGEX EXPECTED_FORMAT: streams standard input to hellod d through
+# socat while the bystander talks; the session's access line must come, its answer must be
+# EXPECTED_FORMAT, and the daemon's peak memory must grow by less than 16 MiB.
+stream_session() {
+    local what=$1 access=$2 expected=$3 before after
+    before=$(vm_hwm "${HD_PID[d]}")
+    # <&0: without a redirection of its own, a background command's stdin is /dev/null.
+    timeout 40 socat -b 65536 -t 5 - "TCP:127.0.0.1:${HD_PORT[d]}" <&0 >out 2>err &
+    KILL_PIDS+=("$!")
+    bystander_check during
+    must_log d "$access" "$what" 40
+    expect_file out "$expected"
+    after=$(vm_hwm "${HD_PID[d]}")
+    ((after - before < 16384)) || fail "peak memory grew by $((after - before)) KiB for $what"
+    bystander_check after
+}
+
 # A 100 MB line with no newline: one "too long" answer, memory bounded by max-line-bytes, and
 # the session goes on after the newline.
 t_hostile_huge_line() {
     start_hellod d
     bystander_open
-    local before after
-    before=$(vm_hwm "${HD_PID[d]}")
-    { head -c 100000000 /dev/zero | tr '\0' x; printf '\nAnn\nexit\n'; } |
-        timeout 40 socat -b 65536 -t 5 - "TCP:127.0.0.1:${HD_PORT[d]}" >out 2>err &
-    KILL_PIDS+=("$!")
-    bystander_check during
-    must_log d ' access .* lines=3 in=100000010 out=[0-9]+ end=exit$' 'the 100 MB line session' 40
-    expect_file out 'Welcome!\r\nError: line too long (limit 1024 bytes)\r\nHello, Ann!\r\nBye!\r\n'
-    after=$(vm_hwm "${HD_PID[d]}")
-    ((after - before < 16384)) || fail "peak memory grew by $((after - before)) KiB for a 100 MB line"
-    bystander_check after
+    stream_session 'a 100 MB line' ' access .* lines=3 in=100000010 out=[0-9]+ end=exit$' \
+        'Welcome!\r\nError: line too long (limit 1024 bytes)\r\nHello, Ann!\r\nBye!\r\n' \
+        < <(head -c 100000000 /dev/zero | tr '\0' x; printf '\nAnn\nexit\n')
 }
 
 # NUL, invalid UTF-8 and terminal escapes come back byte for byte, and reach the log escaped:
@@ -54,22 +63,12 @@ t_hostile_nul_and_invalid_utf8() {
 t_hostile_telnet_flood() {
     start_hellod d
     bystander_open
-    local before after
-    before=$(vm_hwm "${HD_PID[d]}")
-    {
+    stream_session 'a telnet flood' ' access .* end=exit$' 'Welcome!\r\nHello, Ann!\r\nBye!\r\n' < <(
         yes $'\xff\xfb\x01\xff\xfd\x03\xff\xfe\x05' | head -n 200000 | tr -d '\n'
         printf '\xff\xfa\x18'
         head -c 5000000 /dev/zero
         printf '\xff\xf0Ann\nexit\n'
-    } >in
-    timeout 30 socat -b 65536 -t 5 - "TCP:127.0.0.1:${HD_PORT[d]}" <in >out 2>err &
-    KILL_PIDS+=("$!")
-    bystander_check during
-    must_log d ' access .* end=exit$' 'the flooding session' 30
-    expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
-    after=$(vm_hwm "${HD_PID[d]}")
-    ((after - before < 16384)) || fail "peak memory grew by $((after - before)) KiB for a telnet flood"
-    bystander_check after
+    )
 }
 
 # A client that sends and never reads: its worker blocks in send() until the write timeout

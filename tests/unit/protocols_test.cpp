@@ -106,6 +106,17 @@ TEST(RawFraming, AMessageWithoutNewlineIsAnswered) {
     EXPECT_EQ(session.result().reason, EndReason::exit);
 }
 
+TEST(RawFraming, OneReadUpToTheLimitIsOneMessageBeyondTheStreamBuffer) {
+    Settings s;
+    s.framing = Framing::raw;
+    s.welcome.clear();
+    s.max_line_bytes = 8192;  // twice the stream's 4 KiB read buffer
+    LiveSession session([&](Stream& st) { return run_greeting(st, s); });
+    const std::string message(6000, 'm');
+    session.send(message);
+    EXPECT_EQ(session.read_until("!\r\n"), "Hello, " + message + "!\r\n");
+}
+
 TEST(RawFraming, ABlankMessageGetsNoAnswer) {
     Settings s;
     s.framing = Framing::raw;
