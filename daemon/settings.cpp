@@ -608,11 +608,13 @@ std::string help_text(const Options& options) {
         options_text += line + '\n';
     }
     return "Usage: hellod [options]\n"
-           "A thread-per-connection TCP daemon that greets every line a client sends.\n\n" +
+           "A thread-per-connection TCP daemon that greets (or timestamps, or echoes) what clients "
+           "send.\n\n" +
            options_text +
            "\nEvery option can also be set in the config file (name = value) or as HELLOD_NAME "
            "(dashes as underscores).\n"
-           "The command line wins over the environment, which wins over the config file.\n";
+           "The command line wins over the environment, which wins over the config file.\n"
+           "SIGTERM or SIGINT stops hellod gracefully; SIGHUP reloads the settings.\n";
 }
 
 // Settings the chosen protocol has no use for: raw framing of echo is a contradiction (echo has
