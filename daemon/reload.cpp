@@ -1,6 +1,5 @@
 #include "reload.hpp"
 
-#include <ctime>
 #include <string>
 
 #include "exit_codes.hpp"
@@ -50,7 +49,6 @@ std::shared_ptr<const Settings> reload_settings(std::span<const char* const> arg
     const auto changed = changed_settings(running, *next);
     // The new level first, so a reload that turns logging up shows its own line.
     log::set_level(next->log_level);
-    ::tzset();  // the time zone may have moved with the configuration; timestamp uses it
     if (changed.empty()) {
         HLOG(info) << "reloaded " << source << ": nothing changed";
     } else {
