@@ -36,18 +36,6 @@ extern "C" void on_reload_signal(int) {
     if (auto* server = g_server.load()) server->request_reload();
 }
 
-const char* protocol_name(hellod::Protocol protocol) {
-    switch (protocol) {
-        case hellod::Protocol::echo:
-            return "echo";
-        case hellod::Protocol::timestamp:
-            return "timestamp";
-        case hellod::Protocol::greeting:
-            break;
-    }
-    return "greeting";
-}
-
 std::string seconds(std::chrono::milliseconds d) {
     std::ostringstream out;
     out << std::chrono::duration<double>(d).count() << " s";
@@ -60,7 +48,7 @@ std::string describe(const hellod::Settings& s,
     out << "hellod " << HELLOD_VERSION << " listening on ";
     for (std::size_t i = 0; i < listeners.size(); ++i)
         out << (i ? ", " : "") << listeners[i].name;
-    out << " (protocol " << protocol_name(s.protocol)
+    out << " (protocol " << hellod::to_string(s.protocol)
         << (s.framing == hellod::Framing::raw ? ", framing raw" : "") << ", backlog " << s.backlog
         << ", max-connections " << s.max_connections << ", max-connections-per-ip ";
     if (s.max_connections_per_ip == 0)

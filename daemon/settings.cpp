@@ -174,10 +174,10 @@ constexpr std::array<std::pair<std::string_view, Framing>, 2> kFramings{{
 }};
 
 template <typename Enum, std::size_t N>
-std::string choice_name(Enum value,
-                        const std::array<std::pair<std::string_view, Enum>, N>& choices) {
+std::string_view choice_name(Enum value,
+                             const std::array<std::pair<std::string_view, Enum>, N>& choices) {
     for (const auto& [name, v] : choices) {
-        if (v == value) return std::string(name);
+        if (v == value) return name;
     }
     return {};
 }
@@ -259,12 +259,12 @@ const std::array<SettingDef, 17>& setting_defs() {
          "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
          "(every byte back, RFC 862)",
          [](Settings& s, std::string_view v) { s.protocol = parse_choice(v, kProtocols); },
-         [](const Settings& s) { return choice_name(s.protocol, kProtocols); }},
+         [](const Settings& s) { return std::string(choice_name(s.protocol, kProtocols)); }},
         {"framing", 0, "NAME",
          "line (a message ends at a newline) or raw (one read is one message); greeting and "
          "timestamp only",
          [](Settings& s, std::string_view v) { s.framing = parse_choice(v, kFramings); },
-         [](const Settings& s) { return choice_name(s.framing, kFramings); }},
+         [](const Settings& s) { return std::string(choice_name(s.framing, kFramings)); }},
         {"welcome", 0, "TEXT", "line sent on connect; empty for none",
          [](Settings& s, std::string_view v) { s.welcome = line_safe(v); },
          [](const Settings& s) { return s.welcome; }},
@@ -761,6 +761,10 @@ std::string to_ini(const Settings& settings) {
         }
     }
     return out;
+}
+
+std::string_view to_string(Protocol protocol) {
+    return choice_name(protocol, kProtocols);
 }
 
 std::vector<std::string> changed_settings(const Settings& before, const Settings& after) {

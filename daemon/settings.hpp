@@ -5,6 +5,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "log_level.hpp"
@@ -38,6 +39,9 @@ struct Settings {
 
     bool operator==(const Settings&) const = default;
 };
+
+// The names settings use: "greeting", "timestamp", "echo".
+std::string_view to_string(Protocol protocol);
 
 // What the command line asks for.
 enum class Action { run, help, version, test_config, print_config };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -59,18 +60,9 @@ class LiveSession {
     void close_input() { ::shutdown(client_.get(), SHUT_WR); }
 
     // Reads until the received text ends with `suffix` (or the server closes, or 5 s pass).
-    std::string read_until(std::string_view suffix) {
-        std::string got;
-        char buffer[4096];
-        while (!std::string_view(got).ends_with(suffix)) {
-            const ssize_t n = ::recv(client_.get(), buffer, sizeof buffer, 0);
-            if (n <= 0) break;
-            got.append(buffer, static_cast<std::size_t>(n));
-        }
-        return got;
-    }
-    // Everything until the server closes.
-    std::string read_all() { return read_until(std::string_view("\0never", 6)); }
+    std::string read_until(std::string_view suffix) { return read(suffix); }
+    // Everything until the server closes (or 5 s pass).
+    std::string read_all() { return read(std::nullopt); }
 
     // Waits for the server side to finish and returns how the session ended.
     protocol::SessionResult result() {
@@ -80,6 +72,17 @@ class LiveSession {
     int client_fd() const { return client_.get(); }
 
   private:
+    std::string read(std::optional<std::string_view> suffix) {
+        std::string got;
+        char buffer[4096];
+        while (!suffix || !std::string_view(got).ends_with(*suffix)) {
+            const ssize_t n = ::recv(client_.get(), buffer, sizeof buffer, 0);
+            if (n <= 0) break;
+            got.append(buffer, static_cast<std::size_t>(n));
+        }
+        return got;
+    }
+
     net::UniqueFd server_;
     net::UniqueFd client_;
     protocol::SessionResult result_;

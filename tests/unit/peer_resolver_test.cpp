@@ -1,14 +1,11 @@
 #include "peer_resolver.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/un.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <fstream>
 #include <future>
 #include <map>
@@ -20,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "socket_address.hpp"
+
 namespace hellod {
 namespace {
 
@@ -30,26 +29,9 @@ Clock::time_point soon() {
     return Clock::now() + 5s;
 }
 
-net::SocketAddress v4(const char* text, std::uint16_t port = 0) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    EXPECT_EQ(::inet_pton(AF_INET, text, &a.sin_addr), 1) << text;
-    net::SocketAddress out;
-    std::memcpy(&out.storage, &a, sizeof a);
-    out.length = sizeof a;
-    return out;
-}
-
-net::SocketAddress v6(const char* text, std::uint16_t port = 0) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    EXPECT_EQ(::inet_pton(AF_INET6, text, &a.sin6_addr), 1) << text;
-    net::SocketAddress out;
-    std::memcpy(&out.storage, &a, sizeof a);
-    out.length = sizeof a;
-    return out;
+// An address literal, IPv4 or IPv6, with a port (the resolver must ignore the port).
+net::SocketAddress ip(const char* text, unsigned port = 0) {
+    return testing::socket_address(text, port);
 }
 
 std::string key(const net::SocketAddress& a) {
@@ -149,40 +131,40 @@ PeerResolver::Options one_thread() {
 
 TEST(PeerResolver, ReturnsANameThatResolvesBackToThePeer) {
     FakeDns dns;
-    dns.add(v4("192.0.2.7"), "other.example");
-    dns.add(v4("192.0.2.1"), "host.example");
-    dns.names.emplace("host.example", v4("192.0.2.7"));  // more than one A record
+    dns.add(ip("192.0.2.7"), "other.example");
+    dns.add(ip("192.0.2.1"), "host.example");
+    dns.names.emplace("host.example", ip("192.0.2.7"));  // more than one A record
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.1", 4242)).name(soon()), "host.example");
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.1", 4242)).name(soon()), "host.example");
     EXPECT_EQ(dns.reverse_calls.load(), 1);
     EXPECT_EQ(dns.forward_calls.load(), 1);
 }
 
 TEST(PeerResolver, ConfirmsAnIpv6PeerAgainstIpv6AddressesOnly) {
     FakeDns dns;
-    dns.add(v6("2001:db8::5"), "six.example");
-    dns.add(v6("2001:db8::6"), "four.example");
-    dns.names.emplace("four.example", v4("192.0.2.6"));
+    dns.add(ip("2001:db8::5"), "six.example");
+    dns.add(ip("2001:db8::6"), "four.example");
+    dns.names.emplace("four.example", ip("192.0.2.6"));
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v6("2001:db8::5", 1)).name(soon()), "six.example");
+    EXPECT_EQ(resolver.lookup(ip("2001:db8::5", 1)).name(soon()), "six.example");
     std::lock_guard lock(dns.mutex);
     EXPECT_EQ(dns.forward_families, std::vector<int>{AF_INET6});
 }
 
 TEST(PeerResolver, APtrNameTheForwardLookupContradictsIsNoName) {
     FakeDns dns;
-    dns.ptr[key(v4("192.0.2.2"))] = "liar.example";
-    dns.names.emplace("liar.example", v4("192.0.2.99"));
-    dns.names.emplace("liar.example", v6("::ffff:192.0.2.2"));  // right bytes, wrong family
+    dns.ptr[key(ip("192.0.2.2"))] = "liar.example";
+    dns.names.emplace("liar.example", ip("192.0.2.99"));
+    dns.names.emplace("liar.example", ip("::ffff:192.0.2.2"));  // right bytes, wrong family
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.2")).name(soon()), std::nullopt);
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.2")).name(soon()), std::nullopt);
     EXPECT_EQ(dns.forward_calls.load(), 1) << "the forward lookup was the one that said no";
 }
 
 TEST(PeerResolver, NoPtrRecordIsNoName) {
     FakeDns dns;
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.3")).name(soon()), std::nullopt);
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.3")).name(soon()), std::nullopt);
     EXPECT_EQ(dns.reverse_calls.load(), 1);
     EXPECT_EQ(dns.forward_calls.load(), 0);
 }
@@ -191,9 +173,9 @@ TEST(PeerResolver, APtrNameThatIsAnAddressIsNeverConfirmed) {
     for (const char* numeric :
          {"192.0.2.4", "192.0.2.4.", "127.1", "0x7f.0.0.1", "::ffff:192.0.2.4", "2001:db8::4"}) {
         FakeDns dns;
-        dns.add(v4("192.0.2.4"), numeric);  // the forward lookup would confirm it
+        dns.add(ip("192.0.2.4"), numeric);  // the forward lookup would confirm it
         PeerResolver resolver(dns.lookups());
-        EXPECT_EQ(resolver.lookup(v4("192.0.2.4")).name(soon()), std::nullopt) << numeric;
+        EXPECT_EQ(resolver.lookup(ip("192.0.2.4")).name(soon()), std::nullopt) << numeric;
         EXPECT_EQ(dns.reverse_calls.load(), 1) << numeric;
     }
 }
@@ -201,21 +183,21 @@ TEST(PeerResolver, APtrNameThatIsAnAddressIsNeverConfirmed) {
 TEST(PeerResolver, NamesLongerThanDnsAllowsOrHoldingNulAreNoName) {
     FakeDns dns;
     const std::string longest(253, 'a');
-    dns.add(v4("192.0.2.5"), longest);
-    dns.add(v4("192.0.2.6"), std::string(254, 'b'));
-    dns.add(v4("192.0.2.7"), std::string("evil\0.example", 13));
+    dns.add(ip("192.0.2.5"), longest);
+    dns.add(ip("192.0.2.6"), std::string(254, 'b'));
+    dns.add(ip("192.0.2.7"), std::string("evil\0.example", 13));
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.5")).name(soon()), longest);
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.6")).name(soon()), std::nullopt);
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.7")).name(soon()), std::nullopt);
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.5")).name(soon()), longest);
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.6")).name(soon()), std::nullopt);
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.7")).name(soon()), std::nullopt);
     EXPECT_EQ(dns.reverse_calls.load(), 3);
 }
 
 TEST(PeerResolver, AnIpv4MappedPeerIsLookedUpAsIpv4) {
     FakeDns dns;
-    dns.add(v4("192.0.2.10"), "mapped.example");
+    dns.add(ip("192.0.2.10"), "mapped.example");
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v6("::ffff:192.0.2.10", 5)).name(soon()), "mapped.example");
+    EXPECT_EQ(resolver.lookup(ip("::ffff:192.0.2.10", 5)).name(soon()), "mapped.example");
     std::lock_guard lock(dns.mutex);
     EXPECT_EQ(dns.reverse_families, std::vector<int>{AF_INET});
     EXPECT_EQ(dns.forward_families, std::vector<int>{AF_INET});
@@ -234,7 +216,7 @@ TEST(PeerResolver, AddressesOtherThanIpv4AndIpv6GetNoNameAndStartNoThread) {
     EXPECT_EQ(resolver.stats().threads, 0u);
     EXPECT_EQ(PeerResolver::Pending().name(soon()), std::nullopt);
 
-    (void)resolver.lookup(v4("192.0.2.11")).name(soon());
+    (void)resolver.lookup(ip("192.0.2.11")).name(soon());
     EXPECT_EQ(resolver.stats().threads, PeerResolver::Options().threads);
     EXPECT_EQ(dns.reverse_calls.load(), 1);
 }
@@ -243,8 +225,8 @@ TEST(PeerResolver, AHangingLookupDelaysNeitherLookupNorTheWaiterPastItsDeadline)
     FakeDns dns;
     Latch latch;
     dns.latch = &latch;
-    dns.add(v4("192.0.2.20"), "slow.example");
-    dns.add(v4("192.0.2.21"), "slow2.example");
+    dns.add(ip("192.0.2.20"), "slow.example");
+    dns.add(ip("192.0.2.21"), "slow2.example");
     PeerResolver resolver(dns.lookups());
     std::future<PeerResolver::Pending> first, again, other;
     OpenOnExit open{latch};
@@ -253,11 +235,11 @@ TEST(PeerResolver, AHangingLookupDelaysNeitherLookupNorTheWaiterPastItsDeadline)
     const auto lookup_async = [&](const net::SocketAddress& peer) {
         return std::async(std::launch::async, [&resolver, peer] { return resolver.lookup(peer); });
     };
-    first = lookup_async(v4("192.0.2.20", 1));
+    first = lookup_async(ip("192.0.2.20", 1));
     ASSERT_EQ(first.wait_for(5s), std::future_status::ready);
     ASSERT_TRUE(latch.wait_for_arrivals(1)) << "the lookup reached the (stuck) reverse lookup";
-    again = lookup_async(v4("192.0.2.20", 2));
-    other = lookup_async(v4("192.0.2.21", 3));
+    again = lookup_async(ip("192.0.2.20", 2));
+    other = lookup_async(ip("192.0.2.21", 3));
     ASSERT_EQ(again.wait_for(5s), std::future_status::ready) << "lookup() waited for DNS";
     ASSERT_EQ(other.wait_for(5s), std::future_status::ready) << "lookup() waited for DNS";
 
@@ -276,7 +258,7 @@ TEST(PeerResolver, AHangingLookupDelaysNeitherLookupNorTheWaiterPastItsDeadline)
     EXPECT_EQ(pending.name(soon()), "slow.example");
     EXPECT_EQ(again.get().name(soon()), "slow.example");
     EXPECT_EQ(other.get().name(soon()), "slow2.example");
-    EXPECT_TRUE(resolver.lookup(v4("192.0.2.20", 4)).ready());
+    EXPECT_TRUE(resolver.lookup(ip("192.0.2.20", 4)).ready());
     EXPECT_EQ(dns.reverse_calls.load(), 2);
 }
 
@@ -285,20 +267,20 @@ TEST(PeerResolver, AFullQueueGivesNoNameAtOnceAndDoesNotGrow) {
     Latch latch;
     dns.latch = &latch;
     for (const char* address : {"192.0.2.30", "192.0.2.31", "192.0.2.32", "192.0.2.33"})
-        dns.add(v4(address), std::string("q") + address + ".example");
+        dns.add(ip(address), std::string("q") + address + ".example");
     auto options = one_thread();
     options.queue_limit = 2;
     PeerResolver resolver(dns.lookups(), options);
     OpenOnExit open{latch};
 
-    const auto busy = resolver.lookup(v4("192.0.2.30"));
+    const auto busy = resolver.lookup(ip("192.0.2.30"));
     ASSERT_TRUE(latch.wait_for_arrivals(1));
-    const auto queued1 = resolver.lookup(v4("192.0.2.31"));
-    const auto queued2 = resolver.lookup(v4("192.0.2.32"));
-    const auto turned_away = resolver.lookup(v4("192.0.2.33"));
+    const auto queued1 = resolver.lookup(ip("192.0.2.31"));
+    const auto queued2 = resolver.lookup(ip("192.0.2.32"));
+    const auto turned_away = resolver.lookup(ip("192.0.2.33"));
     EXPECT_TRUE(turned_away.ready());
     EXPECT_EQ(turned_away.name(soon()), std::nullopt);
-    const auto joined = resolver.lookup(v4("192.0.2.31", 9));  // no new queue entry
+    const auto joined = resolver.lookup(ip("192.0.2.31", 9));  // no new queue entry
     EXPECT_FALSE(joined.ready());
     auto stats = resolver.stats();
     EXPECT_EQ(stats.queued, 2u);
@@ -311,7 +293,7 @@ TEST(PeerResolver, AFullQueueGivesNoNameAtOnceAndDoesNotGrow) {
     EXPECT_EQ(queued2.name(soon()), "q192.0.2.32.example");
     EXPECT_EQ(dns.reverse_calls.load(), 3) << "the address turned away was not looked up";
     // Being turned away is not remembered as having no name.
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.33")).name(soon()), "q192.0.2.33.example");
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.33")).name(soon()), "q192.0.2.33.example");
     EXPECT_EQ(resolver.stats().queued, 0u);
 }
 
@@ -319,11 +301,11 @@ TEST(PeerResolver, ConcurrentLookupsOfOneAddressShareOneLookup) {
     FakeDns dns;
     Latch latch;
     dns.latch = &latch;
-    dns.add(v4("192.0.2.40"), "flood.example");
+    dns.add(ip("192.0.2.40"), "flood.example");
     PeerResolver resolver(dns.lookups());
     OpenOnExit open{latch};
 
-    const auto first = resolver.lookup(v4("192.0.2.40", 1));
+    const auto first = resolver.lookup(ip("192.0.2.40", 1));
     ASSERT_TRUE(latch.wait_for_arrivals(1));
     constexpr int threads = 8;
     constexpr int per_thread = 25;
@@ -335,8 +317,8 @@ TEST(PeerResolver, ConcurrentLookupsOfOneAddressShareOneLookup) {
             clients.emplace_back([&, t] {
                 for (int i = 0; i < per_thread; ++i) {
                     // Every port, and the IPv4-mapped form, is the same peer.
-                    const auto peer = i % 2 == 0 ? v4("192.0.2.40", 1000 + t * per_thread + i)
-                                                 : v6("::ffff:192.0.2.40", 1000 + i);
+                    const auto peer = i % 2 == 0 ? ip("192.0.2.40", 1000 + t * per_thread + i)
+                                                 : ip("::ffff:192.0.2.40", 1000 + i);
                     auto pending = resolver.lookup(peer);
                     std::lock_guard lock(mutex);
                     pendings.push_back(std::move(pending));
@@ -355,10 +337,10 @@ TEST(PeerResolver, ConcurrentLookupsOfOneAddressShareOneLookup) {
 
 TEST(PeerResolver, ANameIsCachedOnceKnown) {
     FakeDns dns;
-    dns.add(v4("192.0.2.50"), "cached.example");
+    dns.add(ip("192.0.2.50"), "cached.example");
     PeerResolver resolver(dns.lookups());
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.50", 1)).name(soon()), "cached.example");
-    const auto second = resolver.lookup(v6("::ffff:192.0.2.50", 2));
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.50", 1)).name(soon()), "cached.example");
+    const auto second = resolver.lookup(ip("::ffff:192.0.2.50", 2));
     EXPECT_TRUE(second.ready());
     EXPECT_EQ(second.name(Clock::now()), "cached.example");
     EXPECT_EQ(dns.reverse_calls.load(), 1);
@@ -368,12 +350,12 @@ TEST(PeerResolver, ANameIsCachedOnceKnown) {
 
 TEST(PeerResolver, NoNameIsCachedTooUnlessItsTtlIsZero) {
     FakeDns dns;
-    dns.ptr[key(v4("192.0.2.61"))] = "liar.example";
+    dns.ptr[key(ip("192.0.2.61"))] = "liar.example";
     {
         PeerResolver resolver(dns.lookups());
         for (const char* address : {"192.0.2.60", "192.0.2.61"}) {
-            EXPECT_EQ(resolver.lookup(v4(address)).name(soon()), std::nullopt);
-            const auto again = resolver.lookup(v4(address));
+            EXPECT_EQ(resolver.lookup(ip(address)).name(soon()), std::nullopt);
+            const auto again = resolver.lookup(ip(address));
             EXPECT_TRUE(again.ready()) << address;
             EXPECT_EQ(again.name(Clock::now()), std::nullopt);
         }
@@ -383,8 +365,8 @@ TEST(PeerResolver, NoNameIsCachedTooUnlessItsTtlIsZero) {
     auto options = PeerResolver::Options();
     options.negative_ttl = 0s;
     PeerResolver uncached(dns.lookups(), options);
-    EXPECT_EQ(uncached.lookup(v4("192.0.2.60")).name(soon()), std::nullopt);
-    EXPECT_EQ(uncached.lookup(v4("192.0.2.60")).name(soon()), std::nullopt);
+    EXPECT_EQ(uncached.lookup(ip("192.0.2.60")).name(soon()), std::nullopt);
+    EXPECT_EQ(uncached.lookup(ip("192.0.2.60")).name(soon()), std::nullopt);
     EXPECT_EQ(dns.reverse_calls.load(), 2);
     EXPECT_EQ(uncached.stats().cached, 0u);
 }
@@ -392,44 +374,44 @@ TEST(PeerResolver, NoNameIsCachedTooUnlessItsTtlIsZero) {
 TEST(PeerResolver, TheCacheIsCappedAndEvictsTheOldestFirst) {
     FakeDns dns;
     for (const char* address : {"192.0.2.70", "192.0.2.71", "192.0.2.72"})
-        dns.add(v4(address), std::string("c") + address + ".example");
+        dns.add(ip(address), std::string("c") + address + ".example");
     auto options = PeerResolver::Options();
     options.cache_limit = 2;
     PeerResolver resolver(dns.lookups(), options);
     for (const char* address : {"192.0.2.70", "192.0.2.71", "192.0.2.72"})
-        EXPECT_EQ(resolver.lookup(v4(address)).name(soon()),
+        EXPECT_EQ(resolver.lookup(ip(address)).name(soon()),
                   std::string("c") + address + ".example");
     EXPECT_EQ(resolver.stats().cached, 2u);
-    EXPECT_TRUE(resolver.lookup(v4("192.0.2.72")).ready());
-    EXPECT_TRUE(resolver.lookup(v4("192.0.2.71")).ready());
+    EXPECT_TRUE(resolver.lookup(ip("192.0.2.72")).ready());
+    EXPECT_TRUE(resolver.lookup(ip("192.0.2.71")).ready());
     EXPECT_EQ(dns.reverse_calls.load(), 3);
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.70")).name(soon()), "c192.0.2.70.example");
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.70")).name(soon()), "c192.0.2.70.example");
     EXPECT_EQ(dns.reverse_calls.load(), 4) << "the oldest entry had gone";
     EXPECT_EQ(resolver.stats().cached, 2u);
 }
 
 TEST(PeerResolver, AThrowingLookupIsNoNameAndTheThreadCarriesOn) {
     FakeDns dns;
-    dns.throws[key(v4("192.0.2.80"))] = "resolver exploded";
-    dns.add(v4("192.0.2.81"), "fine.example");
+    dns.throws[key(ip("192.0.2.80"))] = "resolver exploded";
+    dns.add(ip("192.0.2.81"), "fine.example");
     PeerResolver resolver(dns.lookups(), one_thread());
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.80")).name(soon()), std::nullopt);
-    EXPECT_EQ(resolver.lookup(v4("192.0.2.81")).name(soon()), "fine.example");
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.80")).name(soon()), std::nullopt);
+    EXPECT_EQ(resolver.lookup(ip("192.0.2.81")).name(soon()), "fine.example");
 }
 
 TEST(PeerResolver, DestructionFailsQueuedLookupsAndPendingsOutliveTheResolver) {
     FakeDns dns;
     Latch latch;
     dns.latch = &latch;
-    dns.add(v4("192.0.2.90"), "inflight.example");
-    dns.add(v4("192.0.2.91"), "queued.example");
+    dns.add(ip("192.0.2.90"), "inflight.example");
+    dns.add(ip("192.0.2.91"), "queued.example");
     std::optional<PeerResolver> resolver(std::in_place, dns.lookups(), one_thread());
     std::jthread destroyer;
     OpenOnExit open{latch};
 
-    const auto in_flight = resolver->lookup(v4("192.0.2.90"));
+    const auto in_flight = resolver->lookup(ip("192.0.2.90"));
     ASSERT_TRUE(latch.wait_for_arrivals(1));
-    const auto queued = resolver->lookup(v4("192.0.2.91"));
+    const auto queued = resolver->lookup(ip("192.0.2.91"));
     // The destructor waits for the lookup stuck in "DNS", but fails the queued one at once.
     destroyer = std::jthread([&] { resolver.reset(); });
     EXPECT_EQ(queued.name(soon()), std::nullopt);
@@ -459,15 +441,15 @@ TEST(PeerResolverSystem, LoopbackIpv4IsNamedFromEtcHosts) {
     const auto expected = hosts_name("127.0.0.1");
     if (!expected) GTEST_SKIP() << "/etc/hosts does not name 127.0.0.1";
     PeerResolver resolver;
-    EXPECT_EQ(resolver.lookup(v4("127.0.0.1", 4000)).name(soon()), expected);
-    EXPECT_EQ(resolver.lookup(v6("::ffff:127.0.0.1", 4001)).name(soon()), expected);
+    EXPECT_EQ(resolver.lookup(ip("127.0.0.1", 4000)).name(soon()), expected);
+    EXPECT_EQ(resolver.lookup(ip("::ffff:127.0.0.1", 4001)).name(soon()), expected);
 }
 
 TEST(PeerResolverSystem, LoopbackIpv6IsNamedFromEtcHosts) {
     const auto expected = hosts_name("::1");
     if (!expected) GTEST_SKIP() << "/etc/hosts does not name ::1";
     PeerResolver resolver;
-    EXPECT_EQ(resolver.lookup(v6("::1", 4000)).name(soon()), expected);
+    EXPECT_EQ(resolver.lookup(ip("::1", 4000)).name(soon()), expected);
 }
 
 }  // namespace
