@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the PM_* flags are for the scripts that source this
 # Helpers for tests that build and run containers with podman, on machines without a Docker
 # engine or a reachable image registry (see shared/notes/containers.md for the recipe).
 # Sourced by tests/systemd/in_container.sh and by the Docker-image test.

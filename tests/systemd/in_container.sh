@@ -24,6 +24,8 @@
 # bounded; waits poll a condition. The container and the image are removed at exit, also on
 # failure, timeout and Ctrl-C. The base image (docker.io/library/debian:bookworm-slim, made
 # with debootstrap when missing) stays as a cache: see tests/containers/lib.sh.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2317  # functions run through step and ct_wait look unreachable
 set -u -o pipefail
 
 if (($# != 2)); then
@@ -79,7 +81,7 @@ step() {
         echo "FAIL - $desc: $(tail -c 1500 "$TMP/step.out" | tr '\n' ' ' | sed 's/ *$//')"
         FAILED=$((FAILED + 1))
     fi
-    return $rc
+    return "$rc"
 }
 
 # fatal WHY: a set-up step failed; nothing else can run.
@@ -100,6 +102,7 @@ sctl() { cx systemctl --no-pager "$@"; }
 
 # put PATH MODE: writes stdin to PATH in the container (directories made as needed).
 put() {
+    # shellcheck disable=SC2016  # expanded by the container's sh
     timeout 30 podman --runtime runc --cgroup-manager=cgroupfs exec -i "$CT" \
         sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$1" "$2"
 }
@@ -435,8 +438,9 @@ IMAGE_BYTES=$(image_size "$IMAGE")
 ct_log "image $IMAGE: $(numfmt --to=si "$IMAGE_BYTES") in all, of which the layers on" \
     "top of the base add $(numfmt --to=si $((IMAGE_BYTES - $(image_size "$CT_BASE_IMAGE"))))"
 
-PORT_A=$(ct_free_port) && PORT_B=$(ct_free_port) && PORT_C=$(ct_free_port) ||
+if ! { PORT_A=$(ct_free_port) && PORT_B=$(ct_free_port) && PORT_C=$(ct_free_port); }; then
     fatal "no free ports"
+fi
 
 t=$SECONDS
 # systemd as PID 1, with the capabilities its sandboxing needs: see PM_SYSTEMD_RUN_FLAGS.
