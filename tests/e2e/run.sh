@@ -769,7 +769,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile; do
+for cases in protocols reload hostile systemd; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done
