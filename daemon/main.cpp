@@ -23,6 +23,7 @@
 #include "server.hpp"
 #include "settings.hpp"
 #include "systemd_notifier.hpp"
+#include "task_limit.hpp"
 #include "udp_echo.hpp"
 
 namespace {
@@ -195,6 +196,9 @@ int run(int argc, char** argv) {
         HLOG(warning) << warning;
     if (auto warning =
             hellod::capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
+        HLOG(warning) << *warning;
+    if (auto warning =
+            hellod::thread_capacity_warning(settings.max_connections, hellod::task_limit()))
         HLOG(warning) << *warning;
 
     // The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both;
