@@ -2,6 +2,7 @@
 #include "log.hpp"
 
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <boost/log/core.hpp>
@@ -105,7 +106,14 @@ Destination detect_destination() {
 void init(LogLevel level, Destination destination) {
     g_destination = destination;
     set_level(level);
-    install_sink();
+    if (destination == Destination::syslog)
+        ::openlog("hellod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    else
+        install_sink();
+}
+
+Destination destination() noexcept {
+    return g_destination;
 }
 
 void set_level(LogLevel level) noexcept {
@@ -114,6 +122,11 @@ void set_level(LogLevel level) noexcept {
 
 void write(LogLevel level, std::string_view message) {
     if (!enabled(level)) return;
+    if (g_destination == Destination::syslog) {
+        const std::string text(message);
+        ::syslog(syslog_priority(level), "%s", text.c_str());
+        return;
+    }
     // The prefix is built here rather than in a Boost.Log formatter so that the whole line,
     // prefix included, is one string: one write(2), never interleaved with another thread's.
     std::string line;

@@ -16,15 +16,18 @@ inline bool enabled(LogLevel level) noexcept {
     return static_cast<int>(level) >= threshold.load(std::memory_order_relaxed);
 }
 
-enum class Destination { terminal, journal };
+// syslog: for --inetd under inetd or xinetd, where stderr is the client's socket.
+enum class Destination { terminal, journal, syslog };
 
 // stderr is the journal when JOURNAL_STREAM names its device and inode (systemd.exec(5)); the
 // variable alone is not enough, since a child of a systemd service inherits it.
 Destination detect_destination();
 
 // Sends every message to stderr: with an ISO-8601 timestamp on a terminal or in a file, with a
-// "<N>" syslog priority prefix and no timestamp when stderr is the journal.
+// "<N>" syslog priority prefix and no timestamp when stderr is the journal; or to syslog(3)
+// under the daemon facility.
 void init(LogLevel level, Destination destination);
+Destination destination() noexcept;
 void set_level(LogLevel level) noexcept;
 
 // One line; the caller escapes client-supplied text (see escape.hpp).

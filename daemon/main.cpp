@@ -1,5 +1,5 @@
-// hellod: parse the settings, set up logging, bind, and serve until SIGTERM or SIGINT;
-// SIGHUP reloads the settings.
+// hellod: parse the settings, set up logging, bind (or take systemd's sockets), and serve until
+// SIGTERM or SIGINT; SIGHUP reloads the settings. With --inetd: serve one session and exit.
 #include <signal.h>
 
 #include <array>
@@ -15,11 +15,15 @@
 
 #include "descriptor_limit.hpp"
 #include "exit_codes.hpp"
+#include "inetd.hpp"
 #include "log.hpp"
+#include "net/inherited_sockets.hpp"
 #include "net/listener.hpp"
 #include "reload.hpp"
 #include "server.hpp"
 #include "settings.hpp"
+#include "systemd_notifier.hpp"
+#include "task_limit.hpp"
 #include "udp_echo.hpp"
 
 namespace {
@@ -42,15 +46,25 @@ std::string seconds(std::chrono::milliseconds d) {
     return out.str();
 }
 
-std::string describe(const hellod::Settings& s,
-                     const std::vector<hellod::net::Listener>& listeners) {
+std::string describe(const hellod::Settings& s, const std::vector<hellod::net::Listener>& listeners,
+                     const hellod::net::InheritedSockets* inherited) {
     std::ostringstream out;
     out << "hellod " << HELLOD_VERSION << " listening on ";
     for (std::size_t i = 0; i < listeners.size(); ++i)
         out << (i ? ", " : "") << listeners[i].name;
+    if (inherited) {
+        out << ", sockets inherited from systemd";
+        for (std::size_t i = 0; i < inherited->names.size(); ++i)
+            out << (i ? ", " : " (") << inherited->names[i]
+                << (i + 1 == inherited->names.size() ? ")" : "");
+    }
     out << " (protocol " << hellod::to_string(s.protocol)
-        << (s.framing == hellod::Framing::raw ? ", framing raw" : "") << ", backlog " << s.backlog
-        << ", max-connections " << s.max_connections << ", max-connections-per-ip ";
+        << (s.framing == hellod::Framing::raw ? ", framing raw" : "") << ", backlog ";
+    if (inherited)
+        out << "from systemd";
+    else
+        out << s.backlog;
+    out << ", max-connections " << s.max_connections << ", max-connections-per-ip ";
     if (s.max_connections_per_ip == 0)
         out << "unlimited";
     else
@@ -62,9 +76,83 @@ std::string describe(const hellod::Settings& s,
     return out.str();
 }
 
-// Under systemd the fatal sentence carries the error priority, like every other log line.
-const char* error_prefix() {
-    return hellod::log::detect_destination() == hellod::log::Destination::journal ? "<3>" : "";
+// Under systemd the fatal sentence carries the error priority, like every other log line; under
+// inetd, where stderr is the client, it goes to syslog instead.
+void report_fatal(const std::string& sentence) {
+    if (hellod::log::destination() == hellod::log::Destination::syslog) {
+        hellod::log::write(hellod::LogLevel::error, sentence);
+        return;
+    }
+    const bool journal = hellod::log::detect_destination() == hellod::log::Destination::journal;
+    std::cerr << (journal ? "<3>" : "") << "hellod: " << sentence << '\n';
+}
+
+// Stop and reload signals stay blocked in every thread (workers inherit this mask) and are
+// taken only while the accept loop waits, so no worker's system call is ever interrupted by one,
+// and a SIGHUP that arrives before the loop waits is kept pending, not fatal. Returns the mask
+// for that wait.
+sigset_t block_signals() {
+    constexpr std::array handled{SIGTERM, SIGINT, SIGHUP};
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    for (const int signal_number : handled)
+        sigaddset(&blocked, signal_number);
+    sigset_t wait_mask;
+    pthread_sigmask(SIG_BLOCK, &blocked, &wait_mask);
+    for (const int signal_number : handled)
+        sigdelset(&wait_mask, signal_number);
+    signal(SIGPIPE, SIG_IGN);  // every send uses MSG_NOSIGNAL; this covers anything else
+    return wait_mask;
+}
+
+void install_handlers(bool reload) {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    // One session has nothing to reload; a stray SIGHUP must not end it either.
+    action.sa_handler = reload ? on_reload_signal : SIG_IGN;
+    sigaction(SIGHUP, &action, nullptr);
+}
+
+// --inetd: one session on the socket inetd or systemd gave us, then exit.
+int serve_inetd(const hellod::Invocation& invocation,
+                std::optional<hellod::net::InheritedSockets> inherited) {
+    const hellod::Settings& settings = invocation.settings;
+    auto connection = hellod::take_inetd_connection(std::move(inherited));
+    hellod::log::init(settings.log_level, connection.stderr_was_connection
+                                              ? hellod::log::Destination::syslog
+                                              : hellod::log::detect_destination());
+    for (const auto& warning : invocation.warnings)
+        HLOG(warning) << warning;
+    if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
+    ::tzset();
+    sigset_t wait_mask = block_signals();
+    hellod::Server server(std::make_shared<const hellod::Settings>(settings), {});
+    g_server.store(&server);
+    install_handlers(false);
+    server.serve_one(std::move(connection.fd), &wait_mask);
+    g_server.store(nullptr);
+    return 0;
+}
+
+// Where the TCP listeners come from: systemd's sockets when it passed some, else our own.
+hellod::net::ListenerSet listeners_for(const hellod::Settings& settings,
+                                       hellod::net::InheritedSockets* inherited) {
+    if (!inherited) return hellod::net::open_listeners(settings.listen, settings.backlog);
+    hellod::net::ListenerSet set;
+    set.warnings = std::move(inherited->warnings);
+    if (!inherited->connected.empty())
+        set.warnings.push_back(std::to_string(inherited->connected.size()) +
+                               " connected socket(s) from systemd closed unused: a socket with "
+                               "Accept=yes needs hellod --inetd");
+    if (inherited->stream.empty())
+        throw hellod::FatalError(hellod::exit_code::config,
+                                 "systemd passed no listening stream socket (a socket unit with "
+                                 "Accept=yes needs hellod --inetd)");
+    set.listeners = std::move(inherited->stream);
+    return set;
 }
 
 int run(int argc, char** argv) {
@@ -91,61 +179,62 @@ int run(int argc, char** argv) {
         case hellod::Action::run:
             break;
     }
+    // Before any thread starts: this unsets LISTEN_FDS and friends.
+    auto inherited = hellod::net::take_inherited_sockets();
+    if (invocation.inetd) return serve_inetd(invocation, std::move(inherited));
+
     hellod::log::init(settings.log_level, hellod::log::detect_destination());
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
 
     ::tzset();  // once, before any thread formats a time (localtime_r does not re-read TZ)
-
-    // Stop and reload signals stay blocked in every thread (workers inherit this mask) and are
-    // taken only while the accept loop waits, so no worker's system call is ever interrupted by
-    // one, and a SIGHUP that arrives before the loop waits is kept pending, not fatal.
-    constexpr std::array handled{SIGTERM, SIGINT, SIGHUP};
-    sigset_t blocked;
-    sigemptyset(&blocked);
-    for (const int signal_number : handled)
-        sigaddset(&blocked, signal_number);
-    sigset_t wait_mask;
-    pthread_sigmask(SIG_BLOCK, &blocked, &wait_mask);
-    for (const int signal_number : handled)
-        sigdelset(&wait_mask, signal_number);
-    signal(SIGPIPE, SIG_IGN);  // every send uses MSG_NOSIGNAL; this covers anything else
+    sigset_t wait_mask = block_signals();
 
     const std::size_t descriptors = hellod::raise_descriptor_limit();
-    auto bound = hellod::net::open_listeners(settings.listen, settings.backlog);
+    auto bound = listeners_for(settings, inherited ? &*inherited : nullptr);
     for (const auto& warning : bound.warnings)
         HLOG(warning) << warning;
     if (auto warning =
             hellod::capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
         HLOG(warning) << *warning;
+    if (auto warning =
+            hellod::thread_capacity_warning(settings.max_connections, hellod::task_limit()))
+        HLOG(warning) << *warning;
 
-    // The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both.
+    // The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both;
+    // under socket activation they are the datagram sockets systemd passed, if it passed any.
     std::optional<hellod::UdpEcho> udp;
+    std::vector<hellod::net::Listener> datagram;
+    if (inherited) datagram = std::move(inherited->datagram);
     if (settings.udp_echo) {
-        auto datagram = hellod::net::open_udp_sockets(hellod::net::bound_specs(bound.listeners));
+        const bool inherited_datagram = !datagram.empty();
+        if (!inherited_datagram)
+            datagram =
+                hellod::net::open_udp_sockets(hellod::net::bound_specs(bound.listeners)).listeners;
         std::string names;
-        for (const auto& socket : datagram.listeners)
+        for (const auto& socket : datagram)
             names += (names.empty() ? "" : ", ") + socket.name;
-        HLOG(info) << "udp-echo on " << names;
-        udp.emplace(std::move(datagram.listeners));
+        HLOG(info) << "udp-echo on " << names << (inherited_datagram ? " (from systemd)" : "");
+        udp.emplace(std::move(datagram));
         g_udp.store(&*udp);
+    } else if (!datagram.empty()) {
+        HLOG(warning) << "udp-echo is off, so the " << datagram.size()
+                      << " datagram socket(s) from systemd go unused";
+        datagram.clear();
     }
 
-    const std::string started = describe(settings, bound.listeners);
+    const std::string started =
+        describe(settings, bound.listeners, inherited ? &*inherited : nullptr);
     hellod::Server server(std::make_shared<const hellod::Settings>(settings),
                           std::move(bound.listeners));
     const std::span<const char* const> args(argv, static_cast<std::size_t>(argc));
     server.on_reload([args](const hellod::Settings& running) {
         return hellod::reload_settings(args, hellod::current_environment(), running);
     });
+    hellod::SystemdNotifier systemd;
+    server.set_service_manager(systemd);
     g_server.store(&server);
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGTERM, &action, nullptr);
-    sigaction(SIGINT, &action, nullptr);
-    action.sa_handler = on_reload_signal;
-    sigaction(SIGHUP, &action, nullptr);
+    install_handlers(true);
     HLOG(info) << started;
     server.run(&wait_mask);
     g_server.store(nullptr);
@@ -159,10 +248,10 @@ int main(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const hellod::FatalError& e) {
-        std::cerr << error_prefix() << "hellod: " << e.what() << '\n';
+        report_fatal(e.what());
         return e.code();
     } catch (const std::exception& e) {
-        std::cerr << error_prefix() << "hellod: internal error: " << e.what() << '\n';
+        report_fatal(std::string("internal error: ") + e.what());
         return hellod::exit_code::software;
     }
 }

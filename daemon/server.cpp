@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "connection.hpp"
 #include "exit_codes.hpp"
@@ -68,23 +70,34 @@ void Server::request_reload() noexcept {
 }
 
 void Server::run(const sigset_t* wait_mask) {
+    using Clock = std::chrono::steady_clock;
+    const auto heartbeat = manager_->heartbeat_interval();
+    auto next_beat = Clock::now() + heartbeat.value_or(std::chrono::milliseconds::zero());
+    manager_->ready(status());
     std::vector<pollfd> fds;
     for (;;) {
-        const auto now = std::chrono::steady_clock::now();
+        auto now = Clock::now();
+        if (heartbeat && now >= next_beat) {
+            manager_->heartbeat(status());
+            next_beat = now + *heartbeat;
+        }
         const bool paused = now < paused_until_;
         fds.clear();
         fds.push_back({wake_.get(), POLLIN, 0});
         if (!paused)
             for (const auto& listener : listeners_)
                 fds.push_back({listener.fd.get(), POLLIN, 0});
-        timespec pause{};
-        if (paused) {
+        std::optional<Clock::time_point> deadline;
+        if (paused) deadline = paused_until_;
+        if (heartbeat) deadline = deadline ? std::min(*deadline, next_beat) : next_beat;
+        timespec timeout{};
+        if (deadline) {
             const auto left =
-                std::chrono::duration_cast<std::chrono::nanoseconds>(paused_until_ - now).count();
-            pause.tv_sec = static_cast<time_t>(left / 1'000'000'000);
-            pause.tv_nsec = static_cast<long>(left % 1'000'000'000);
+                std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline - now).count();
+            timeout.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+            timeout.tv_nsec = static_cast<long>(left % 1'000'000'000);
         }
-        const int ready = ::ppoll(fds.data(), fds.size(), paused ? &pause : nullptr, wait_mask);
+        const int ready = ::ppoll(fds.data(), fds.size(), deadline ? &timeout : nullptr, wait_mask);
         if (ready < 0) {
             if (errno == EINTR) continue;  // a signal whose handler called stop(): wake_ is set
             const int error = errno;
@@ -94,13 +107,30 @@ void Server::run(const sigset_t* wait_mask) {
         if (fds[0].revents != 0) {
             std::uint64_t count = 0;
             [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
-            if (stop_requested_.load()) break;
+            if (stop_requested_.load() || session_over_.load()) break;
             if (reload_requested_.exchange(false)) reload();
         }
         for (std::size_t i = 1; i < fds.size(); ++i)
             if (fds[i].revents != 0) accept_from(fds[i].fd);
     }
+    manager_->stopping(status());
     drain();
+}
+
+void Server::serve_one(net::UniqueFd fd, const sigset_t* wait_mask) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    if (::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+        // A peer that is already gone still gets its access line, under an unknown address.
+        peer = {};
+        length = sizeof(sa_family_t);
+    }
+    one_shot_ = true;
+    if (handle(std::move(fd), peer, length)) run(wait_mask);
+}
+
+ServerStatus Server::status() const {
+    return {table_.size(), accepted_, turned_away_};
 }
 
 void Server::accept_from(int listen_fd) {
@@ -164,7 +194,7 @@ void Server::out_of_descriptors(int listen_fd, int error) {
             Connection refused;
             refused.peer = net::to_string(reinterpret_cast<const sockaddr*>(&peer), length);
             refused.fd = std::move(fd);
-            turn_away(refused, "out of file descriptors");
+            refuse(refused, "out of file descriptors");
         }
         reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     }
@@ -176,7 +206,7 @@ void Server::back_off(std::chrono::milliseconds pause) {
     paused_until_ = std::chrono::steady_clock::now() + pause;
 }
 
-void Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length) {
+bool Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length) {
     const auto* address = reinterpret_cast<const sockaddr*>(&peer);
     // Replies are already coalesced into one write each; Nagle would only delay them.
     const int one = 1;
@@ -194,33 +224,49 @@ void Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t pe
         case ConnectionTable::Admission::admitted:
             break;
         case ConnectionTable::Admission::busy_total:
-            turn_away(*connection,
-                      "max-connections " + std::to_string(settings.max_connections) + " reached");
-            return;
+            refuse(*connection,
+                   "max-connections " + std::to_string(settings.max_connections) + " reached");
+            return false;
         case ConnectionTable::Admission::busy_per_ip:
-            turn_away(*connection, "max-connections-per-ip " +
-                                       std::to_string(settings.max_connections_per_ip) +
-                                       " reached");
-            return;
+            refuse(*connection, "max-connections-per-ip " +
+                                    std::to_string(settings.max_connections_per_ip) + " reached");
+            return false;
     }
     // Only admitted clients are looked up: a flood of refused ones must not become DNS load.
     if (settings.resolve_peers) connection->host = resolver_.lookup(address, peer_length);
     HLOG(debug) << "connection from " << connection->peer;
     const bool started = workers_.spawn(connection, [this](std::unique_ptr<Connection> c) {
         serve(std::move(c), table_.cancelled());
+        if (one_shot_) {
+            session_over_.store(true);
+            wake(wake_.get());
+        }
     });
     if (!started) {
         HLOG(warning) << "cannot start a worker thread for " << connection->peer
                       << " (thread or memory limit reached); turning the client away";
         connection->slot.release();
-        turn_away(*connection, "no worker thread");
+        refuse(*connection, "no worker thread");
+        return false;
     }
+    ++accepted_;
+    return true;
+}
+
+void Server::refuse(Connection& connection, std::string_view why) {
+    ++turned_away_;
+    turn_away(connection, why);
 }
 
 void Server::reload() {
     if (!reload_) return;
+    manager_->reloading();
     auto next = reload_(*settings_);
-    if (!next) return;
+    if (next) apply(std::move(next));
+    manager_->reloaded(status());
+}
+
+void Server::apply(std::shared_ptr<const Settings> next) {
     if (next->backlog != settings_->backlog) {
         // Linux applies a new backlog to a listening socket in place, with no moment unbound.
         for (const auto& listener : listeners_) {
@@ -240,15 +286,19 @@ void Server::drain() {
     listeners_.clear();
     const std::size_t open = table_.size();
     const auto timeout = settings_->shutdown_timeout;
-    HLOG(info) << "shutting down: " << open << " session" << (open == 1 ? "" : "s")
-               << " open, waiting up to " << std::chrono::duration<double>(timeout).count() << " s";
+    // In --inetd mode every session ends this way; the access line already says how it went.
+    const bool quiet = one_shot_ && !stop_requested_.load();
+    if (!quiet)
+        HLOG(info) << "shutting down: " << open << " session" << (open == 1 ? "" : "s")
+                   << " open, waiting up to " << std::chrono::duration<double>(timeout).count()
+                   << " s";
     table_.cancel_all();
     if (!table_.wait_until_empty(std::chrono::steady_clock::now() + timeout)) {
         HLOG(warning) << "shutdown-timeout reached: cutting " << table_.size() << " session(s)";
         table_.cut_all();
     }
     workers_.join_all();
-    HLOG(info) << "stopped";
+    if (!quiet) HLOG(info) << "stopped";
 }
 
 }  // namespace hellod

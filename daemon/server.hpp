@@ -5,18 +5,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "connection_table.hpp"
 #include "net/fd.hpp"
 #include "net/listener.hpp"
 #include "peer_resolver.hpp"
+#include "service_manager.hpp"
 #include "settings.hpp"
 #include "workers.hpp"
 
 namespace hellod {
+
+struct Connection;
 
 // The acceptor: one loop over every listener that hands each accepted socket to a worker
 // thread of its own, enforces the connection limits, and on stop() drains the sessions.
@@ -33,6 +38,14 @@ class Server {
     // caller can keep its stop signals blocked everywhere else.
     void run(const sigset_t* wait_mask = nullptr);
 
+    // For --inetd: serves the one connected socket `fd` as if it had just been accepted, and
+    // returns once that session has ended (or, after stop(), has been drained like any other).
+    void serve_one(net::UniqueFd fd, const sigset_t* wait_mask = nullptr);
+
+    // Who hears about readiness, reloads, stopping and the live counts; by default no one.
+    // Set it before run().
+    void set_service_manager(ServiceManager& manager) { manager_ = &manager; }
+
     // Asks run() to stop. Thread-safe and async-signal-safe.
     void stop() noexcept;
 
@@ -47,18 +60,28 @@ class Server {
 
     std::size_t live_connections() const { return table_.size(); }
     std::size_t worker_threads() const { return workers_.running(); }
+    ServerStatus status() const;
 
   private:
     void accept_from(int listen_fd);
-    void handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);
+    // Returns whether a worker took the connection.
+    bool handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);
+    void refuse(Connection& connection, std::string_view why);
     void out_of_descriptors(int listen_fd, int error);
     void back_off(std::chrono::milliseconds pause);
     void reload();
+    void apply(std::shared_ptr<const Settings> next);
     void drain();
 
     std::shared_ptr<const Settings> settings_;
     std::vector<net::Listener> listeners_;
     Reload reload_;
+    ServiceManager unmanaged_;
+    ServiceManager* manager_ = &unmanaged_;
+    bool one_shot_ = false;                  // serve_one(): the loop ends with the session
+    std::atomic<bool> session_over_{false};  // set by serve_one()'s worker as it finishes
+    std::uint64_t accepted_ = 0;             // counted on run()'s thread only
+    std::uint64_t turned_away_ = 0;
     net::UniqueFd wake_;  // eventfd written by stop() and request_reload()
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};

@@ -371,6 +371,9 @@ struct Options {
             ("config,c", po::value<std::string>()->value_name("FILE"),
              "read settings from FILE (also HELLOD_CONFIG; no file is read by default)")  //
             ("test-config,t", "check the settings and exit")                              //
+            ("inetd",
+             "serve one session on the connected socket that is standard input, then exit (for "
+             "inetd, or a systemd socket with Accept=yes)")  //
             ("print-config", "print the effective settings as a config file and exit");
 
         const Settings defaults;
@@ -695,6 +698,7 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         throw FatalError(exit_code::usage, "--test-config and --print-config cannot be combined");
     }
     if (vm.count("test-config")) invocation.action = Action::test_config;
+    invocation.inetd = vm.count("inetd") != 0;
     if (vm.count("print-config")) invocation.action = Action::print_config;
     if (vm.count("config") && vm["config"].as<std::string>().empty()) {
         throw FatalError(exit_code::usage, "--config needs a file name");

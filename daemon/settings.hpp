@@ -50,6 +50,7 @@ struct Invocation {
     Action action = Action::run;
     Settings settings;
     std::string help_text;              // filled for Action::help
+    bool inetd = false;                 // --inetd: one session on the socket on stdin, then exit
     std::vector<std::string> warnings;  // e.g. unknown HELLOD_* variables; logged at start
 };
 

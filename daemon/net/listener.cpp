@@ -2,8 +2,10 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 
@@ -103,6 +105,15 @@ int enable_packet_info(int fd, int family) {
     return 0;
 }
 
+// A socket on [::] that also takes IPv4 (IPV6_V6ONLY off).
+bool is_dual_stack(int fd, const sockaddr_storage& bound) {
+    int v6only = 1;
+    socklen_t size = sizeof v6only;
+    return bound.ss_family == AF_INET6 &&
+           IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_addr) &&
+           ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size) == 0 && v6only == 0;
+}
+
 // Returns an errno on failure, so that the caller decides whether it is fatal. `backlog` is
 // used by stream sockets only.
 int bind_one(const Candidate& candidate, int type, int backlog, Listener& out) {
@@ -120,11 +131,7 @@ int bind_one(const Candidate& candidate, int type, int backlog, Listener& out) {
         if (const int error = enable_packet_info(fd.get(), family); error != 0) return error;
     if (::bind(fd.get(), candidate.address.get(), candidate.address.length) != 0) return errno;
     if (type == SOCK_STREAM && ::listen(fd.get(), backlog) != 0) return errno;
-    sockaddr_storage bound{};
-    socklen_t length = sizeof bound;
-    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-    out.name = to_string(reinterpret_cast<const sockaddr*>(&bound), length);
-    if (candidate.dual_stack) out.name = "[::]:" + out.name.substr(out.name.rfind(':') + 1);
+    out.name = bound_name(fd.get());
     out.fd = std::move(fd);
     return 0;
 }
@@ -205,18 +212,37 @@ std::vector<std::string> bound_specs(const std::vector<Listener>& listeners) {
         socklen_t length = sizeof bound;
         if (::getsockname(listener.fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) != 0)
             continue;
-        const auto* address = reinterpret_cast<const sockaddr*>(&bound);
-        int v6only = 1;
-        socklen_t size = sizeof v6only;
-        const bool dual_stack =
-            bound.ss_family == AF_INET6 &&
-            IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_addr) &&
-            ::getsockopt(listener.fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &size) == 0 &&
-            v6only == 0;
-        specs.push_back(dual_stack ? "*:" + std::to_string(bound_port(listener.fd.get()))
-                                   : to_string(address, length));
+        specs.push_back(is_dual_stack(listener.fd.get(), bound)
+                            ? "*:" + std::to_string(bound_port(listener.fd.get()))
+                            : to_string(reinterpret_cast<const sockaddr*>(&bound), length));
     }
     return specs;
+}
+
+std::string bound_name(int fd) {
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) return "?";
+    if (bound.ss_family == AF_UNIX) {
+        const auto* unix_address = reinterpret_cast<const sockaddr_un*>(&bound);
+        const auto offset = offsetof(sockaddr_un, sun_path);
+        if (length <= offset) return "unix:(unnamed)";
+        std::string path(unix_address->sun_path, length - offset);
+        if (path.front() == '\0') return "unix:@" + path.substr(1);  // abstract namespace
+        return "unix:" + path.substr(0, path.find('\0'));
+    }
+    if (is_dual_stack(fd, bound)) return "[::]:" + std::to_string(bound_port(fd));
+    return to_string(reinterpret_cast<const sockaddr*>(&bound), length);
+}
+
+int enable_reply_source(int fd) {
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) return errno;
+    SocketAddress address;
+    std::memcpy(&address.storage, &bound, sizeof bound);
+    address.length = length;
+    return is_wildcard(address) ? enable_packet_info(fd, bound.ss_family) : 0;
 }
 
 }  // namespace hellod::net

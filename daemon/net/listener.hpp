@@ -39,4 +39,13 @@ void check_listen_addresses(const std::vector<std::string>& specs);
 // The local port a socket is bound to.
 unsigned bound_port(int fd);
 
+// The name a bound socket is shown under: "127.0.0.1:9999", "[::]:9999" for a dual-stack
+// wildcard, "unix:/run/hellod.sock" for a Unix socket.
+std::string bound_name(int fd);
+
+// What open_udp_sockets does to a socket on a wildcard address, for a UDP socket bound by
+// someone else (systemd): asks for each datagram's destination, so that replies can leave
+// from it. Returns 0 or an errno.
+int enable_reply_source(int fd);
+
 }  // namespace hellod::net

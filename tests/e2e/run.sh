@@ -565,6 +565,9 @@ t_thread_start_failure() {
     others=$(ps -L -u nobody --no-headers 2>/dev/null | wc -l)
     limited_hellod limited "ulimit -u $((others + 4))" 'setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all'
     HELLOD=$CASE_DIR/limited start_hellod d
+    # The limit is known at start-up, so the operator hears of it before any client does.
+    grep -qE 'warn  max-connections 10000 needs about 10005 threads but the task limit is [0-9]+, so only about [0-9]+ sessions fit' "${HD_LOG[d]}" ||
+        fail "no start-up warning about the task limit: $(head -c 600 "${HD_LOG[d]}")"
     admit_clients 0 8
     ((WELCOMED >= 1 && BUSY >= 1)) || fail "welcomed $WELCOMED, busy $BUSY of 8 (want both)"
     must_log d 'warn .*cannot start a worker thread' 'the thread-start warning'
@@ -769,7 +772,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile; do
+for cases in protocols reload hostile systemd; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done

@@ -1,0 +1,183 @@
+# shellcheck shell=bash
+# Cases for running under systemd without systemd itself, sourced by run.sh: socket activation
+# in both modes through systemd-socket-activate (which hands sockets over exactly as systemd
+# does), inetd mode, and LISTEN_FDS meant for another process. The notify protocol is tested
+# against the binary in tests/integration/systemd_notify_test.cpp, and the real systemd in a
+# container in tests/systemd/.
+
+# start_activated NAME SOCKET_ACTIVATE_ARGS... -- HELLOD_ARGS...: runs hellod under
+# systemd-socket-activate listening on a free 127.0.0.1 port (HD_PORT[NAME]), waiting until it
+# listens. Ports are picked at random and retried, since systemd-socket-activate binds the
+# port itself and cannot be asked for port 0.
+start_activated() {
+    local name=$1 attempt port
+    shift
+    local -a activate=() args=()
+    while (($#)) && [[ $1 != -- ]]; do
+        activate+=("$1")
+        shift
+    done
+    shift
+    args=("$@")
+    for attempt in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + RANDOM % 30000))
+        start_process "$name" systemd-socket-activate -l "127.0.0.1:$port" "${activate[@]}" "$HELLOD" "${args[@]}"
+        if wait_log "$name" "^Listening on 127\\.0\\.0\\.1:$port as "; then
+            HD_PORT[$name]=$port
+            return 0
+        fi
+        grep -q 'Address already in use' "${HD_LOG[$name]}" || break
+        end_process "${HD_PID[$name]}"
+    done
+    fail "systemd-socket-activate did not listen; log: $(head -c 600 "${HD_LOG[$name]}")"
+}
+
+# start_process NAME COMMAND...: like start_hellod_unwaited, for any command.
+start_process() {
+    local name=$1 fd
+    shift
+    local log="$CASE_DIR/$name.log"
+    HD_LOG[$name]=$log
+    : >"$log"
+    "$@" 2>"$log" >"$CASE_DIR/$name.stdout" </dev/null &
+    HD_PID[$name]=$!
+    KILL_PIDS+=("$!")
+    exec {fd}< <(exec tail -n +1 -s 0.1 --pid="${HD_PID[$name]}" -f "$log" 2>/dev/null)
+    KILL_PIDS+=("$!")
+    HD_LOGFD[$name]=$fd
+}
+
+# Accept=no, the mode systemd recommends: the first client wakes hellod (systemd-socket-activate
+# execs it on the first connection) and is served from the backlog; the listen setting is not
+# used; SIGTERM ends it cleanly.
+t_activation_listening_socket() {
+    command -v systemd-socket-activate >/dev/null || fail "systemd-socket-activate is missing (make deps installs systemd)"
+    start_activated d --fdname=hellod.socket -- --listen 127.0.0.1:1
+    input in 'Ann\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    must_log d "info  hellod [0-9.]+ listening on 127\\.0\\.0\\.1:${HD_PORT[d]}, sockets inherited from systemd \\(hellod\\.socket\\) \\(protocol greeting, backlog from systemd," 'the start-up line naming systemd'
+    must_log d 'access peer=127\.0\.0\.1:[0-9]+ .* end=exit' 'the access line'
+    talk "${HD_PORT[d]}" out2 in
+    expect_file out2 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    grep -q 'warn' "${HD_LOG[d]}" && fail "unexpected warning: $(grep warn "${HD_LOG[d]}")"
+    stop_hellod d TERM 10
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+}
+
+# A datagram socket passed along with the stream socket serves udp-echo. Two activators, one
+# inside the other, pass one socket each: the outer one's datagram socket passes through.
+t_activation_datagram_socket() {
+    local attempt port
+    for attempt in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + RANDOM % 30000))
+        start_process d systemd-socket-activate -d -l "127.0.0.1:$port" \
+            systemd-socket-activate -l "127.0.0.1:$port" "$HELLOD" --udp-echo
+        wait_log d "^Listening on 127\\.0\\.0\\.1:$port as 3" && break
+        end_process "${HD_PID[d]}"
+    done
+    # The datagram wakes the outer activator; the inner one sees it pending and execs hellod.
+    printf 'ping' >ping
+    timeout "$WAIT" socat -T 3 - "UDP:127.0.0.1:$port" <ping >pong 2>pong.err || fail "no UDP echo: $(cat pong.err)"
+    expect_file pong 'ping'
+    must_log d "info  udp-echo on 127\\.0\\.0\\.1:$port \\(from systemd\\)" 'udp-echo on the inherited socket'
+    input in 'Ann\nexit\n'
+    talk "$port" out in
+    expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    stop_hellod d TERM 10
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+}
+
+# Accept=yes through the inetd protocol: one hellod per connection on stdin/stdout, each with
+# its access line, each exiting 0 when its session ends.
+t_activation_inetd() {
+    start_activated d --accept --inetd -- --inetd --welcome 'Hi inetd'
+    input in 'Ann\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Hi inetd\r\nHello, Ann!\r\nBye!\r\n'
+    must_log d 'info  access peer=127\.0\.0\.1:[0-9]+ duration=[0-9.]+s lines=2 in=9 out=29 end=exit' 'the first access line'
+    must_log d '^Child [0-9]+ died with code 0' 'the first session exiting 0'
+    input in2 'Bob\n'
+    talk "${HD_PORT[d]}" out2 in2 -q 1
+    expect_file out2 'Hi inetd\r\nHello, Bob!\r\n'
+    must_log d 'end=eof' 'the second access line'
+    must_log d '^Child [0-9]+ died with code 0' 'the second session exiting 0'
+    grep -q 'listening on' "${HD_LOG[d]}" && fail "inetd mode logged a start-up line per session"
+    return 0
+}
+
+# SIGTERM reaches an inetd session like any other: the shutdown line, then exit 0.
+t_activation_inetd_sigterm() {
+    start_activated d --accept --inetd -- --inetd
+    client_open c "${HD_PORT[d]}"
+    client_expect c 'Welcome!'
+    must_log d '^Spawned .* as PID ([0-9]+)\.' 'the session process'
+    local pid=${BASH_REMATCH[1]}
+    kill -TERM "$pid"
+    client_expect c 'Error: server shutting down'
+    client_expect_eof c
+    must_log d "^Child $pid died with code 0" 'a clean exit'
+}
+
+# Accept=yes through LISTEN_FDS (no StandardInput=socket): the connection is descriptor 3.
+t_activation_accept_listen_fds() {
+    start_activated d --accept -- --inetd
+    input in 'Ann\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    must_log d 'access peer=127\.0\.0\.1:[0-9]+ .* end=exit' 'the access line'
+}
+
+# Accept=yes but no --inetd: one sentence saying what to do, exit 78.
+t_activation_accept_without_inetd() {
+    start_activated d --accept --
+    input in 'Ann\n'
+    timeout "$WAIT" nc 127.0.0.1 "${HD_PORT[d]}" <in >out 2>/dev/null
+    must_log d '^hellod: systemd passed no listening stream socket \(a socket unit with Accept=yes needs hellod --inetd\)$' 'the sentence'
+    must_log d '^Child [0-9]+ died with code 78' 'exit status 78'
+    [[ -s out ]] && fail "the client got bytes: $(show_bytes out)"
+    return 0
+}
+
+# inetd and xinetd put the connection on stderr too: no log line may reach the client.
+t_inetd_stderr_is_the_client() {
+    local attempt port
+    for attempt in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + RANDOM % 30000))
+        start_process s systemd-socket-activate -l "127.0.0.1:$port" --accept --inetd \
+            sh -c 'exec "$0" --inetd --log-level debug 2>&1' "$HELLOD"
+        wait_log s "^Listening on 127\\.0\\.0\\.1:$port as " && break
+        end_process "${HD_PID[s]}"
+    done
+    input in 'Ann\nexit\n'
+    talk "$port" out in
+    expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    must_log s '^Child [0-9]+ died with code 0' 'a clean exit'
+}
+
+t_inetd_needs_a_socket() {
+    local rc
+    timeout 10 "$HELLOD" --inetd </dev/null >out 2>err
+    rc=$?
+    ((rc == 64)) || fail "exit status $rc, wanted 64; stderr: $(cat err)"
+    expect_file err 'hellod: --inetd needs a connected stream socket as standard input (started by inetd, or by a systemd socket with Accept=yes)\n'
+    [[ -s out ]] && fail "stdout: $(show_bytes out)"
+    return 0
+}
+
+# LISTEN_FDS for another process (a parent's, inherited by mistake) is not ours: hellod binds
+# its own listen address as if the variables were not there.
+t_activation_other_pid() {
+    LISTEN_FDS=1 LISTEN_PID=1 LISTEN_FDNAMES=x start_hellod d
+    input in 'Ann\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    grep -q 'systemd' "${HD_LOG[d]}" && fail "took sockets meant for PID 1: $(head -c 300 "${HD_LOG[d]}")"
+    return 0
+}
+
+CASES+=(
+    activation_listening_socket activation_datagram_socket activation_inetd
+    activation_inetd_sigterm activation_accept_listen_fds activation_accept_without_inetd
+    inetd_stderr_is_the_client inetd_needs_a_socket activation_other_pid
+)
