@@ -15,9 +15,11 @@
 #                              also after a failure, Ctrl-C (INT), TERM or HUP
 #   ct_remove_container NAME / ct_remove_image NAME
 #                              what ct_on_exit usually registers
-#   ct_reap_stale              removes containers and images labelled hellod.test.pid=PID
-#                              whose PID is gone (a run killed with SIGKILL, e.g. by ctest's
-#                              timeout, cannot clean up after itself)
+#   ct_tmpdir                  prints a new scratch directory /var/tmp/hellod-ct-PID.XXXXXX
+#                              (on disk, not a tmpfs: build contexts and root file systems)
+#   ct_reap_stale              removes containers and images labelled hellod.test.pid=PID, and
+#                              scratch directories, whose PID is gone (a run killed with
+#                              SIGKILL, e.g. by ctest's timeout, cannot clean up after itself)
 #   ct_require_tools TOOL...   exits 77 (ctest's SKIP_RETURN_CODE) when something is missing
 #
 # Every command is bounded with timeout(1). Nothing here sleeps to synchronise: ct_wait polls
@@ -135,7 +137,23 @@ ct_reap_stale() {
         timeout 60 podman rmi -f "$id" >/dev/null 2>&1
     done < <(timeout 30 podman images --filter label=hellod.test.pid \
         --format '{{.ID}} {{index .Labels "hellod.test.pid"}}' 2>/dev/null)
+    local dir
+    for dir in /var/tmp/hellod-ct-*.*; do
+        [[ -d $dir && $dir =~ /hellod-ct-([0-9]+)\. ]] || continue
+        kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
+        # A debootstrap killed half-way may have left proc or sys mounted in its tree.
+        if grep -q " $dir/" /proc/mounts; then
+            ct_log "not removing $dir: something is still mounted in it"
+            continue
+        fi
+        ct_log "removing $dir left by a dead run"
+        rm -rf --one-file-system -- "$dir"
+    done
     return 0
+}
+
+ct_tmpdir() {
+    mktemp -d "/var/tmp/hellod-ct-$$.XXXXXX"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -234,7 +252,7 @@ ct_debian_mirror() {
 # registry image's name, a later `podman pull` simply replaces it. Remove it by hand with
 # `podman rmi docker.io/library/debian:bookworm-slim docker.io/library/debian:bookworm`.
 #
-# Concurrent callers are serialised with flock on CT_LOCK: the second waits (up to 15 min)
+# Concurrent callers are serialised with flock on CT_LOCK: the second waits (up to 12 min)
 # and then finds the image the first made.
 ensure_base_image() {
     local fd rc=0
@@ -242,8 +260,8 @@ ensure_base_image() {
         ct_log "cannot open lock file $CT_LOCK"
         return 1
     }
-    if ! flock -w 900 "$fd"; then
-        ct_log "waited 900s for $CT_LOCK (another test making the base image?)"
+    if ! flock -w 720 "$fd"; then
+        ct_log "waited 720s for $CT_LOCK (another test making the base image?)"
         exec {fd}>&-
         return 1
     fi
@@ -259,14 +277,15 @@ ensure_base_image() {
 
 # ct_make_base_image: debootstrap + podman import (called with the lock held).
 ct_make_base_image() {
-    local mirror rootfs rc=0 t0=$SECONDS
+    local mirror work rootfs rc=0 t0=$SECONDS
     mirror=$(ct_debian_mirror)
-    rootfs=$(mktemp -d /var/tmp/hellod-rootfs.XXXXXX) || return 1
+    work=$(ct_tmpdir) || return 1
+    rootfs=$work/root
     ct_log "making $CT_BASE_IMAGE: debootstrap --variant=minbase $CT_SUITE from $mirror"
-    if ! timeout 900 debootstrap --variant=minbase "$CT_SUITE" "$rootfs" "$mirror" \
-        >"$rootfs.log" 2>&1; then
+    if ! timeout 600 debootstrap --variant=minbase "$CT_SUITE" "$rootfs" "$mirror" \
+        >"$work/debootstrap.log" 2>&1; then
         ct_log "debootstrap failed; the end of its log:"
-        tail -n 30 "$rootfs.log" >&2
+        tail -n 30 "$work/debootstrap.log" >&2
         rc=1
     fi
     if ((rc == 0)); then
@@ -279,7 +298,7 @@ ct_make_base_image() {
             rc=1
         fi
     fi
-    rm -rf --one-file-system -- "$rootfs" "$rootfs.log"
+    rm -rf --one-file-system -- "$work"
     ((rc == 0)) && ct_log "made $CT_BASE_IMAGE in $((SECONDS - t0))s"
     return $rc
 }

@@ -18,6 +18,8 @@
 # Environment:
 #   ONLY=AC             run only these scenarios (default ABC)
 #   HELLOD_CT_KEEP=1    keep the container and image at the end (prints how to enter them)
+#   HELLOD_CT_EXTRA_PACKAGES="pkg ..."
+#                       Debian packages to add to the image (to try what a unit lacks)
 #
 # Prints "ok - ..." or "FAIL - ...: why" per case and "N passed, N failed" at the end; exits 1
 # when a case failed, 77 (skipped) when podman, root or another tool is missing. Every step is
@@ -45,7 +47,7 @@ T_START=$SECONDS
 RUN_ID="$$-$RANDOM"
 IMAGE="localhost/hellod-systemd-test:$RUN_ID"
 CT="hellod-systemd-$RUN_ID"
-TMP=$(mktemp -d /var/tmp/hellod-systemd-ct.XXXXXX) || exit 2
+TMP=$(ct_tmpdir) || exit 2
 STAGE="$TMP/ctx/stage"
 PASSED=0
 FAILED=0
@@ -131,11 +133,20 @@ wait_state() {
         expect_out "$2" unit_state "$1"
 }
 
-# Journal lines (message only) since the cursor of the current scenario, with journalctl
-# options (-u UNIT, -p PRIORITY).
-journal() { cx journalctl --no-pager -o cat --after-cursor="$CURSOR" "$@"; }
+# Journal lines (message only) from the current scenario's marker on, with journalctl options
+# (-u UNIT, -p PRIORITY). --cursor, not --after-cursor: journalctl 252 with --after-cursor and
+# a match (-u, -p) drops the first matching entry after the cursor.
+journal() { cx journalctl --no-pager -o cat --cursor="$CURSOR" "$@"; }
+
+# mark_journal NAME: writes a marker entry (matching none of the -u filters) and sets CURSOR
+# to it, so that journal sees only what came after.
 mark_journal() {
-    CURSOR=$(cx journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p')
+    local tag="in_container-$RUN_ID-$1"
+    cx systemd-cat -t "$tag" echo "in_container.sh: scenario $1 starts" || return 1
+    ct_wait 10 "the journal marker $tag" marker_cursor "$tag"
+}
+marker_cursor() {
+    CURSOR=$(cx journalctl -t "$1" -n 1 --show-cursor --no-pager -o cat | sed -n 's/^-- cursor: //p')
     [[ -n $CURSOR ]]
 }
 
@@ -215,7 +226,7 @@ clean_exit() {
 
 scenario_A() {
     local port=$PORT_A
-    mark_journal || return 1
+    mark_journal A || return 1
     step "A: config and hellod.socket drop-in (127.0.0.1:$port) installed" a_setup || return 1
     step "A: systemctl start hellod.socket" sctl start hellod.socket || return 1
     step "A: hellod.socket listening, hellod.service not started before a client" \
@@ -285,13 +296,14 @@ a_bad_reload() {
 # Scenario B: hellod.service started directly
 
 scenario_B() {
-    mark_journal || return 1
+    mark_journal B || return 1
     step "B: hellod.socket stopped, config listens on 127.0.0.1:$PORT_B" b_setup || return 1
     step "B: hellod.service is Type=notify" expect_out notify sctl show -p Type --value hellod.service
     step "B: systemctl start hellod.service" sctl start hellod.service || return 1
     # No polling from here: with Type=notify, start returns only after READY=1, which hellod
     # sends once it is listening.
     step "B: active/running as soon as start returns" expect_state hellod.service active/running/success
+    step "B: hellod reports its status to systemd (STATUS=)" b_status_text
     step "B: accepting as soon as start returns: nc transcript byte-exact" \
         converse "$PORT_B" 'Welcome!'
     step "B: start-up line names its own listener" \
@@ -309,12 +321,20 @@ b_setup() {
     write_config
 }
 
+b_status_text() {
+    local text
+    text=$(sctl show -p StatusText --value hellod.service) || return 1
+    [[ -n $text ]] && return 0
+    echo "StatusText is empty"
+    return 1
+}
+
 # ---------------------------------------------------------------------------------------------
 # Scenario C: hellod@ADDR:PORT.socket (Accept=yes), one hellod --inetd per connection
 
 scenario_C() {
     local sock="hellod@127.0.0.1:$PORT_C.socket"
-    mark_journal || return 1
+    mark_journal C || return 1
     step "C: config written" write_config || return 1
     step "C: systemctl start $sock" sctl start "$sock" || return 1
     step "C: $sock listening" expect_state "$sock" active/listening/success || return 1
@@ -338,7 +358,7 @@ c_session_ended() {
         return 1
     fi
     local got
-    got=$(sctl show -p NAccepted -p NConnections "hellod@127.0.0.1:$PORT_C.socket" | paste -sd' ')
+    got=$(sctl show -p NAccepted -p NConnections "hellod@127.0.0.1:$PORT_C.socket" | sort | paste -sd' ')
     [[ $got == 'NAccepted=1 NConnections=0' ]] || {
         echo "the socket says: $got"
         return 1
@@ -381,20 +401,21 @@ timing "base image" $((SECONDS - t))
 
 t=$SECONDS
 mkdir -p "$STAGE" || fatal "cannot create $STAGE"
-DESTDIR=$STAGE timeout 120 cmake --install "$BUILD_DIR" --prefix /usr/local >"$TMP/install.log" 2>&1 ||
+# The units name the binary and the config by the paths configured in the build, so the
+# stage uses the build's own prefix; it has to be one on systemd's unit path.
+PREFIX=$(sed -n 's/^CMAKE_INSTALL_PREFIX:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")
+if [[ $PREFIX != /usr/local && $PREFIX != /usr ]]; then
+    echo "skipped: the build installs to $PREFIX; this test needs /usr/local or /usr (systemd's unit path)"
+    exit 77
+fi
+DESTDIR=$STAGE timeout 120 cmake --install "$BUILD_DIR" >"$TMP/install.log" 2>&1 ||
     fatal "cmake --install $BUILD_DIR failed: $(tail -c 600 "$TMP/install.log")"
 HELLOD_BIN=$(find "$STAGE" -type f -name hellod -perm -u+x | head -n 1)
 [[ -n $HELLOD_BIN ]] || fatal "cmake --install staged no hellod binary"
 
-# The units from the install (systemd/ in the source tree) when it has them.
+# The units, as installed (systemd/ in the source tree).
 UNIT_DIR=$(find "$STAGE" -path '*/systemd/system/hellod.service' -printf '%h\n' | head -n 1)
-if [[ -z $UNIT_DIR ]]; then
-    # shellcheck source=in_container_provisional_units.sh
-    source "$SOURCE_DIR/tests/systemd/in_container_provisional_units.sh"
-    UNIT_DIR="$STAGE/usr/local/lib/systemd/system"
-    write_provisional_units "$UNIT_DIR" "${HELLOD_BIN#"$STAGE"}"
-    ct_log "NOTE: the install has no units yet; using the provisional ones"
-fi
+[[ -n $UNIT_DIR ]] || fatal "cmake --install staged no hellod.service"
 # The container shares the host's network: nothing may listen on the units' own port (9999)
 # there. Presets apply at a first boot; these keep every hellod unit disabled.
 mkdir -p "$STAGE/etc/systemd/system-preset"
@@ -406,16 +427,27 @@ done
 # The config file the units read.
 CONF=$(sed -n 's/^ExecStart=.*--config[= ]\([^ ]*\).*/\1/p' "$UNIT_DIR/hellod.service" | head -n 1)
 [[ $CONF == /* ]] || fatal "cannot find --config FILE in hellod.service's ExecStart"
+[[ -f $STAGE$CONF ]] || fatal "the install has no $CONF, which hellod.service reads"
+EXEC=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$UNIT_DIR/hellod.service" | head -n 1)
+[[ $STAGE$EXEC -ef $HELLOD_BIN ]] || fatal "hellod.service runs $EXEC, but the install put hellod at ${HELLOD_BIN#"$STAGE"}"
 
-# hellod's runtime libraries, as Debian packages (what the binary links, found with ldd and
-# dpkg -S on this machine, which built it).
+# What the image needs besides systemd, as Debian packages found with dpkg -S on this machine
+# (which built hellod): the libraries hellod links (ldd), and the programs the units run
+# other than hellod itself (ExecReload's /bin/kill is in procps, which a full Debian has
+# but minbase and the slim images do not).
+owner_package() {
+    dpkg -S "$1" 2>/dev/null || dpkg -S "$(realpath "$1")" 2>/dev/null || echo "UNKNOWN:$1"
+}
 RUNTIME_PACKAGES=$(
-    ldd "$HELLOD_BIN" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
-        dpkg -S "$(realpath "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || echo "UNKNOWN:$lib"
-    done | sed 's/:.*//; s/^UNKNOWN/UNKNOWN:/' | sort -u | tr '\n' ' '
+    {
+        ldd "$HELLOD_BIN" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
+        sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\(\/[^ ]*\).*/\1/p' "$UNIT_DIR"/hellod*.service |
+            while read -r program; do [[ -e $STAGE$program ]] || echo "$program"; done
+    } | sort -u | while read -r file; do owner_package "$file"; done |
+        sed '/^UNKNOWN:/!s/:.*//' | sort -u | tr '\n' ' '
 )
 [[ $RUNTIME_PACKAGES == *UNKNOWN* ]] &&
-    fatal "no Debian package has these libraries of hellod: $RUNTIME_PACKAGES"
+    fatal "no Debian package has these files hellod or its units need: $RUNTIME_PACKAGES"
 timing "staged install" $((SECONDS - t))
 ct_log "runtime packages: $RUNTIME_PACKAGES"
 
@@ -423,7 +455,7 @@ cat >"$TMP/ctx/Containerfile" <<EOF
 FROM $CT_BASE_IMAGE
 RUN apt-get update -qq \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
-      systemd systemd-sysv netcat-openbsd $RUNTIME_PACKAGES >/dev/null \\
+      systemd systemd-sysv netcat-openbsd $RUNTIME_PACKAGES ${HELLOD_CT_EXTRA_PACKAGES:-} >/dev/null \\
  && rm -rf /var/lib/apt/lists/*
 COPY stage/ /
 EOF
