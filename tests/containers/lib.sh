@@ -3,7 +3,8 @@
 # engine or a reachable image registry (see shared/notes/containers.md for the recipe).
 # Sourced by tests/systemd/in_container.sh and by the Docker-image test.
 #
-#   pm ARGS...                 podman with the runtime flags that work here (runc, cgroupfs)
+#   pm ARGS...                 podman with the runtime flags that work here (runc, cgroupfs),
+#                              bounded by PM_TIMEOUT seconds (default 300)
 #   PM_RUN_FLAGS               flags for `pm run` every test wants (host network, low ulimits)
 #   PM_BUILD_FLAGS             flags for `pm build` (chroot isolation, host network, no pull)
 #   ensure_base_image          makes docker.io/library/debian:bookworm-slim (and :bookworm)
@@ -35,7 +36,7 @@ CT_POLL=${CT_POLL:-0.2}
 # runc, not crun: crun refuses to create containers on this kernel's hybrid cgroups.
 # cgroupfs, not systemd: the host has no systemd to ask for cgroups.
 pm() {
-    podman --runtime runc --cgroup-manager=cgroupfs "$@"
+    timeout "${PM_TIMEOUT:-300}" podman --runtime runc --cgroup-manager=cgroupfs "$@"
 }
 
 # --network=host: no CNI/slirp set-up needed, and tests reach the container on 127.0.0.1.
@@ -105,15 +106,15 @@ ct_run_exit_cmds() {
 }
 
 ct_remove_container() {
-    timeout 60 podman --runtime runc --cgroup-manager=cgroupfs rm -f -t 5 "$1" >/dev/null 2>&1 ||
+    PM_TIMEOUT=60 pm rm -f -t 5 "$1" >/dev/null 2>&1 ||
         ct_log "could not remove container $1"
     return 0
 }
 
 ct_remove_image() {
     # Removes the tagged image and the untagged layers of its build nobody else uses.
-    if pm image exists "$1" 2>/dev/null; then
-        timeout 60 podman rmi -f "$1" >/dev/null 2>&1 || ct_log "could not remove image $1"
+    if PM_TIMEOUT=30 pm image exists "$1" 2>/dev/null; then
+        PM_TIMEOUT=60 pm rmi -f "$1" >/dev/null 2>&1 || ct_log "could not remove image $1"
     fi
     return 0
 }
@@ -128,14 +129,14 @@ ct_reap_stale() {
         kill -0 "$pid" 2>/dev/null && continue
         ct_log "removing container $id left by a dead run (pid $pid)"
         ct_remove_container "$id"
-    done < <(timeout 30 podman ps -a --filter label=hellod.test.pid \
+    done < <(PM_TIMEOUT=30 pm ps -a --filter label=hellod.test.pid \
         --format '{{.ID}} {{index .Labels "hellod.test.pid"}}' 2>/dev/null)
     while read -r id pid; do
         [[ $pid =~ ^[0-9]+$ ]] || continue
         kill -0 "$pid" 2>/dev/null && continue
         ct_log "removing image $id left by a dead run (pid $pid)"
-        timeout 60 podman rmi -f "$id" >/dev/null 2>&1
-    done < <(timeout 30 podman images --filter label=hellod.test.pid \
+        PM_TIMEOUT=60 pm rmi -f "$id" >/dev/null 2>&1
+    done < <(PM_TIMEOUT=30 pm images --filter label=hellod.test.pid \
         --format '{{.ID}} {{index .Labels "hellod.test.pid"}}' 2>/dev/null)
     local dir
     for dir in /var/tmp/hellod-ct-*.*; do
@@ -265,11 +266,11 @@ ensure_base_image() {
         exec {fd}>&-
         return 1
     fi
-    if ! pm image exists "$CT_BASE_IMAGE"; then
+    if ! PM_TIMEOUT=30 pm image exists "$CT_BASE_IMAGE"; then
         ct_make_base_image || rc=1
     fi
-    if ((rc == 0)) && ! pm image exists "$CT_BASE_ALIAS"; then
-        timeout 60 podman tag "$CT_BASE_IMAGE" "$CT_BASE_ALIAS" || rc=1
+    if ((rc == 0)) && ! PM_TIMEOUT=30 pm image exists "$CT_BASE_ALIAS"; then
+        PM_TIMEOUT=60 pm tag "$CT_BASE_IMAGE" "$CT_BASE_ALIAS" || rc=1
     fi
     exec {fd}>&-  # releases the lock
     return $rc
@@ -291,7 +292,7 @@ ct_make_base_image() {
     if ((rc == 0)); then
         ct_slim_rootfs "$rootfs"
         if ! tar -C "$rootfs" --numeric-owner -c . |
-            timeout 600 podman import -q --change 'CMD ["bash"]' \
+            PM_TIMEOUT=600 pm import -q --change 'CMD ["bash"]' \
                 --message "debootstrap --variant=minbase $CT_SUITE $mirror" \
                 - "$CT_BASE_IMAGE" >/dev/null; then
             ct_log "podman import of the debootstrapped tree failed"

@@ -97,7 +97,7 @@ fatal() {
 # Talking to the container
 
 # cx CMD...: runs CMD in the container (bounded).
-cx() { timeout 60 podman --runtime runc --cgroup-manager=cgroupfs exec "$CT" "$@"; }
+cx() { PM_TIMEOUT=60 pm exec "$CT" "$@"; }
 
 # sctl ARGS...: systemctl in the container, at most 60 s (a start or stop that hangs fails).
 sctl() { cx systemctl --no-pager "$@"; }
@@ -105,7 +105,7 @@ sctl() { cx systemctl --no-pager "$@"; }
 # put PATH MODE: writes stdin to PATH in the container (directories made as needed).
 put() {
     # shellcheck disable=SC2016  # expanded by the container's sh
-    timeout 30 podman --runtime runc --cgroup-manager=cgroupfs exec -i "$CT" \
+    PM_TIMEOUT=30 pm exec -i "$CT" \
         sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$1" "$2"
 }
 
@@ -461,11 +461,11 @@ COPY stage/ /
 EOF
 
 t=$SECONDS
-timeout 600 podman build "${PM_BUILD_FLAGS[@]}" --label "hellod.test.pid=$$" \
+PM_TIMEOUT=600 pm build "${PM_BUILD_FLAGS[@]}" --label "hellod.test.pid=$$" \
     -t "$IMAGE" -f "$TMP/ctx/Containerfile" "$TMP/ctx" >"$TMP/build.log" 2>&1 ||
     fatal "podman build failed: $(tail -c 1500 "$TMP/build.log")"
 timing "image build" $((SECONDS - t))
-image_size() { podman image inspect -f '{{.Size}}' "$1"; }
+image_size() { PM_TIMEOUT=30 pm image inspect -f '{{.Size}}' "$1"; }
 IMAGE_BYTES=$(image_size "$IMAGE")
 ct_log "image $IMAGE: $(numfmt --to=si "$IMAGE_BYTES") in all, of which the layers on" \
     "top of the base add $(numfmt --to=si $((IMAGE_BYTES - $(image_size "$CT_BASE_IMAGE"))))"
