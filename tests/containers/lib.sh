@@ -121,27 +121,29 @@ ct_remove_image() {
 
 # ct_reap_stale: what runs killed before their cleanup left behind. Tests label what they make
 # with --label hellod.test.pid=$$; only things whose process no longer exists are removed, so
-# runs going on at the same time keep theirs.
+# runs going on at the same time keep theirs. What a run kept on purpose for a post-mortem
+# (label hellod.test.keep=1, a .keep file in a scratch directory) stays.
 ct_reap_stale() {
-    local id pid
-    while read -r id pid; do
-        [[ $pid =~ ^[0-9]+$ ]] || continue
+    local id pid keep
+    while read -r id pid keep; do
+        [[ $pid =~ ^[0-9]+$ && $keep != 1 ]] || continue
         kill -0 "$pid" 2>/dev/null && continue
         ct_log "removing container $id left by a dead run (pid $pid)"
         ct_remove_container "$id"
     done < <(PM_TIMEOUT=30 pm ps -a --filter label=hellod.test.pid \
-        --format '{{.ID}} {{index .Labels "hellod.test.pid"}}' 2>/dev/null)
-    while read -r id pid; do
-        [[ $pid =~ ^[0-9]+$ ]] || continue
+        --format '{{.ID}} {{index .Labels "hellod.test.pid"}} {{index .Labels "hellod.test.keep"}}' 2>/dev/null)
+    while read -r id pid keep; do
+        [[ $pid =~ ^[0-9]+$ && $keep != 1 ]] || continue
         kill -0 "$pid" 2>/dev/null && continue
         ct_log "removing image $id left by a dead run (pid $pid)"
         PM_TIMEOUT=60 pm rmi -f "$id" >/dev/null 2>&1
     done < <(PM_TIMEOUT=30 pm images --filter label=hellod.test.pid \
-        --format '{{.ID}} {{index .Labels "hellod.test.pid"}}' 2>/dev/null)
+        --format '{{.ID}} {{index .Labels "hellod.test.pid"}} {{index .Labels "hellod.test.keep"}}' 2>/dev/null)
     local dir
     for dir in /var/tmp/hellod-ct-*.*; do
         [[ -d $dir && $dir =~ /hellod-ct-([0-9]+)\. ]] || continue
         kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
+        [[ -e $dir/.keep ]] && continue
         # A debootstrap killed half-way may have left proc or sys mounted in its tree.
         if grep -q " $dir/" /proc/mounts; then
             ct_log "not removing $dir: something is still mounted in it"

@@ -8,8 +8,8 @@
 # ports; free loopback ports are picked and set through drop-ins and the config):
 #
 #   A  hellod.socket (Accept=no): the service starts on the first connection, serves it,
-#      reloads (new sessions get the new welcome; a bad value is refused and logged as a
-#      warning), logs access lines at info, and stops cleanly.
+#      reloads (new sessions get the new welcome; a bad value is refused and logged at
+#      priority warning or above), logs access lines at info, and stops cleanly.
 #   B  hellod.service started directly: Type=notify, active only after READY (so it accepts
 #      the moment `systemctl start` returns), stops with result success and exit status 0.
 #   C  hellod@ADDR:PORT.socket (Accept=yes): one hellod --inetd per connection; the session's
@@ -52,6 +52,12 @@ STAGE="$TMP/ctx/stage"
 PASSED=0
 FAILED=0
 
+# What this run makes carries its pid (and the keep flag), for ct_reap_stale.
+LABELS=(--label "hellod.test.pid=$$")
+if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
+    LABELS+=(--label hellod.test.keep=1)
+    touch "$TMP/.keep"
+fi
 keep_or_remove() {
     if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
         ct_log "kept: podman --runtime runc --cgroup-manager=cgroupfs exec -it $CT bash; image $IMAGE; files $TMP"
@@ -461,7 +467,7 @@ COPY stage/ /
 EOF
 
 t=$SECONDS
-PM_TIMEOUT=600 pm build "${PM_BUILD_FLAGS[@]}" --label "hellod.test.pid=$$" \
+PM_TIMEOUT=600 pm build "${PM_BUILD_FLAGS[@]}" "${LABELS[@]}" \
     -t "$IMAGE" -f "$TMP/ctx/Containerfile" "$TMP/ctx" >"$TMP/build.log" 2>&1 ||
     fatal "podman build failed: $(tail -c 1500 "$TMP/build.log")"
 timing "image build" $((SECONDS - t))
@@ -476,7 +482,7 @@ fi
 
 t=$SECONDS
 # systemd as PID 1, with the capabilities its sandboxing needs: see PM_SYSTEMD_RUN_FLAGS.
-pm run -d --name "$CT" --label "hellod.test.pid=$$" \
+pm run -d --name "$CT" "${LABELS[@]}" \
     "${PM_SYSTEMD_RUN_FLAGS[@]}" "${PM_RUN_FLAGS[@]}" \
     "$IMAGE" /sbin/init >"$TMP/run.log" 2>&1 ||
     fatal "podman run failed: $(tail -c 1000 "$TMP/run.log")"
