@@ -143,10 +143,12 @@ hellod::net::ListenerSet listeners_for(const hellod::Settings& settings,
     if (!inherited) return hellod::net::open_listeners(settings.listen, settings.backlog);
     hellod::net::ListenerSet set;
     set.warnings = std::move(inherited->warnings);
-    if (!inherited->connected.empty())
+    if (!inherited->connected.empty()) {
         set.warnings.push_back(std::to_string(inherited->connected.size()) +
                                " connected socket(s) from systemd closed unused: a socket with "
                                "Accept=yes needs hellod --inetd");
+        inherited->connected.clear();
+    }
     if (inherited->stream.empty())
         throw hellod::FatalError(hellod::exit_code::config,
                                  "systemd passed no listening stream socket (a socket unit with "
@@ -228,8 +230,8 @@ int run(int argc, char** argv) {
     hellod::Server server(std::make_shared<const hellod::Settings>(settings),
                           std::move(bound.listeners));
     const std::span<const char* const> args(argv, static_cast<std::size_t>(argc));
-    server.on_reload([args](const hellod::Settings& running) {
-        return hellod::reload_settings(args, hellod::current_environment(), running);
+    server.on_reload([args, activated = inherited.has_value()](const hellod::Settings& running) {
+        return hellod::reload_settings(args, hellod::current_environment(), running, activated);
     });
     hellod::SystemdNotifier systemd;
     server.set_service_manager(systemd);

@@ -19,7 +19,8 @@ std::string joined(const std::vector<std::string>& items, std::string_view empty
 }  // namespace
 
 std::shared_ptr<const Settings> reload_settings(std::span<const char* const> args,
-                                                const Environment& env, const Settings& running) {
+                                                const Environment& env, const Settings& running,
+                                                bool sockets_from_systemd) {
     const std::string source = running.config_file.empty() ? "settings" : running.config_file;
     Invocation invocation;
     try {
@@ -34,12 +35,13 @@ std::shared_ptr<const Settings> reload_settings(std::span<const char* const> arg
 
     // The sockets are bound once, before anything else: rebinding would mean a moment with no
     // listener, or a second daemon's worth of ports, which is what a restart is for.
-    if (next->listen != running.listen) {
+    // Under socket activation `listen` is not used at all, so there is nothing to warn about.
+    if (next->listen != running.listen && !sockets_from_systemd) {
         HLOG(warning) << "listen changed to " << joined(next->listen, "the default")
                       << "; restart hellod to apply it (still listening on "
                       << joined(running.listen, "the default") << ")";
-        next->listen = running.listen;
     }
+    next->listen = running.listen;
     if (next->udp_echo != running.udp_echo) {
         HLOG(warning) << "udp-echo changed to " << (next->udp_echo ? "true" : "false")
                       << "; restart hellod to apply it";

@@ -11,8 +11,10 @@ namespace hellod {
 // file, and returns what the running daemon is to use for sessions that start from now on; or
 // nullptr when the new settings are invalid, in which case the running ones stay. Settings
 // that only a restart can change (listen, udp-echo) keep their running values, with a warning.
-// Logs one line saying what changed, or why nothing did.
+// Logs one line saying what changed, or why nothing did. With `sockets_from_systemd` the
+// listen setting is not in use, so a change to it goes unmentioned.
 std::shared_ptr<const Settings> reload_settings(std::span<const char* const> args,
-                                                const Environment& env, const Settings& running);
+                                                const Environment& env, const Settings& running,
+                                                bool sockets_from_systemd = false);
 
 }  // namespace hellod

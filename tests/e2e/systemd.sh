@@ -49,17 +49,21 @@ start_process() {
 
 # Accept=no, the mode systemd recommends: the first client wakes hellod (systemd-socket-activate
 # execs it on the first connection) and is served from the backlog; the listen setting is not
-# used; SIGTERM ends it cleanly.
+# used, not even to warn about when a reload changes it; SIGTERM ends it cleanly.
 t_activation_listening_socket() {
     command -v systemd-socket-activate >/dev/null || fail "systemd-socket-activate is missing (make deps installs systemd)"
-    start_activated d --fdname=hellod.socket -- --listen 127.0.0.1:1
+    printf 'listen = 127.0.0.1:1\n' >hellod.conf
+    start_activated d --fdname=hellod.socket -- --config hellod.conf
     input in 'Ann\nexit\n'
     talk "${HD_PORT[d]}" out in
     expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
     must_log d "info  hellod [0-9.]+ listening on 127\\.0\\.0\\.1:${HD_PORT[d]}, sockets inherited from systemd \\(hellod\\.socket\\) \\(protocol greeting, backlog from systemd," 'the start-up line naming systemd'
     must_log d 'access peer=127\.0\.0\.1:[0-9]+ .* end=exit' 'the access line'
+    printf 'listen = 127.0.0.1:2\nwelcome = Howdy!\n' >hellod.conf
+    kill -HUP "${HD_PID[d]}"
+    must_log d 'info  reloaded hellod\.conf: changed welcome;' 'the reload'
     talk "${HD_PORT[d]}" out2 in
-    expect_file out2 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    expect_file out2 'Howdy!\r\nHello, Ann!\r\nBye!\r\n'
     grep -q 'warn' "${HD_LOG[d]}" && fail "unexpected warning: $(grep warn "${HD_LOG[d]}")"
     stop_hellod d TERM 10
     ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"

@@ -118,6 +118,19 @@ fi
 # The remaining cases read the shipped settings.
 cp "$source/config/hellod.conf" "$conf"
 
+# The units name the configured prefix, so an install to another one is refused, before the
+# config or a unit is written. (DESTDIR keeps this case inside the temp dir even if it is not.)
+if DESTDIR=$work/other timeout 120 "$cmake" --install "$build" --prefix /elsewhere \
+    >"$work/other.out" 2>&1; then
+    fail "install: --prefix /elsewhere was not refused"
+elif grep -q 'reconfigure with -DCMAKE_INSTALL_PREFIX=/elsewhere' "$work/other.out" &&
+    [ ! -e "$work/other$HELLOD_CONFDIR" ] && [ ! -e "$work/other$HELLOD_SYSTEMD_UNITDIR" ]; then
+    pass "install: --prefix other than the configured one is refused, nothing of it written"
+else
+    fail "install: --prefix /elsewhere failed otherwise than expected"
+    show "$work/other.out"
+fi
+
 # --- 2. systemd-analyze verify ---------------------------------------------------------------
 #
 # verify loads a unit the way PID 1 would, and checks among other things that ExecStart's
