@@ -11,7 +11,9 @@
 #      reloads (new sessions get the new welcome; a bad value is refused and logged at
 #      priority warning or above), logs access lines at info, and stops cleanly.
 #   B  hellod.service started directly: Type=notify, active only after READY (so it accepts
-#      the moment `systemctl start` returns), stops with result success and exit status 0.
+#      the moment `systemctl start` returns), shows its status, keeps the watchdog fed,
+#      reloads as in A, tells a session open at `systemctl stop` that it is shutting down,
+#      and stops with result success and exit status 0.
 #   C  hellod@ADDR:PORT.socket (Accept=yes): one hellod --inetd per connection; the session's
 #      unit ends successfully and its journal holds the access line.
 #
@@ -41,7 +43,7 @@ export LC_ALL=C
 
 # shellcheck source=../containers/lib.sh
 source "$SOURCE_DIR/tests/containers/lib.sh"
-ct_require_tools podman runc debootstrap flock nc cmake ldd dpkg timeout realpath od cmp
+ct_require_tools podman runc debootstrap flock nc socat cmake ldd dpkg timeout realpath od cmp
 
 T_START=$SECONDS
 RUN_ID="$$-$RANDOM"
@@ -244,10 +246,10 @@ scenario_A() {
         wait_journal 10 'listening on .*from systemd' -u hellod.service
     step "A: access line in the journal at priority info" \
         wait_journal 10 '^access peer=127\.0\.0\.1:[0-9]+ .*end=exit' -u hellod.service -p info..info
-    step "A: no access line at priority warning or above" a_no_access_at_warning
-    step "A: systemctl reload: a new session gets the new welcome" a_reload
+    step "A: no access line at priority warning or above" no_access_at_warning hellod.service
+    step "A: systemctl reload: a new session gets the new welcome" reload_welcome "$port"
     step "A: reload with a bad value: warning in the journal, still serving the last good settings" \
-        a_bad_reload
+        bad_reload "$port"
     step "A: systemctl stop hellod.service hellod.socket" sctl stop hellod.service hellod.socket
     step "A: hellod.service ended inactive, result success, exit status 0" clean_exit
     step "A: hellod.socket ended inactive" expect_state hellod.socket inactive/dead/success
@@ -269,33 +271,39 @@ a_states_before() {
     }
 }
 
-a_no_access_at_warning() {
-    if journal -u hellod.service -p warning | grep -E '^access '; then
-        echo "(these access lines have priority warning or higher)"
-        return 1
-    fi
-    return 0
-}
-
-a_reload() {
+# reload_welcome PORT: systemctl reload with a new welcome; new sessions get it.
+reload_welcome() {
+    local port=$1
     write_config 'welcome = "Welcome back!"' || return 1
     sctl reload hellod.service || return 1
     # ExecReload (kill -HUP) returns before hellod has read the file: poll new sessions.
-    ct_wait 15 "the new welcome" welcome_is "$PORT_A" 'Welcome back!' || {
-        converse "$PORT_A" 'Welcome back!'
+    ct_wait 15 "the new welcome" welcome_is "$port" 'Welcome back!' || {
+        converse "$port" 'Welcome back!'
         return 1
     }
     wait_journal 10 'reloaded .*changed welcome' -u hellod.service -p info..info || return 1
     expect_state hellod.service active/running/success
 }
 
-a_bad_reload() {
+# bad_reload PORT: a reload the config refuses is logged at warning or worse and changes
+# nothing.
+bad_reload() {
+    local port=$1
     write_config 'welcome = "Welcome back!"' 'max-connections = lots' || return 1
     sctl reload hellod.service || return 1
     wait_journal 10 'reload failed.*max-connections' -u hellod.service -p warning || return 1
-    converse "$PORT_A" 'Welcome back!' || return 1
+    converse "$port" 'Welcome back!' || return 1
     expect_state hellod.service active/running/success || return 1
     write_config 'welcome = "Welcome back!"'
+}
+
+# no_access_at_warning UNIT: access lines are info, so none shows at priority warning or worse.
+no_access_at_warning() {
+    if journal -u "$1" -p warning | grep -E '^access '; then
+        echo "(these access lines have priority warning or higher)"
+        return 1
+    fi
+    return 0
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -316,8 +324,52 @@ scenario_B() {
         wait_journal 10 "listening on 127\\.0\\.0\\.1:$PORT_B" -u hellod.service
     step "B: access line in the journal at priority info" \
         wait_journal 10 '^access peer=127\.0\.0\.1:[0-9]+ .*end=exit' -u hellod.service -p info..info
+    step "B: no access line at priority warning or above" no_access_at_warning hellod.service
+    step "B: the watchdog is armed and pinged" b_watchdog
+    step "B: systemctl reload: a new session gets the new welcome" reload_welcome "$PORT_B"
+    step "B: reload with a bad value: warning in the journal, still serving the last good settings" \
+        bad_reload "$PORT_B"
+    step "B: a session is open when the stop begins" b_open_session || return 1
     step "B: systemctl stop hellod.service" sctl stop hellod.service || return 1
+    step "B: the open session got the shutdown line, then the close" b_session_told
     step "B: ended inactive, result success, exit status 0" clean_exit
+}
+
+# WatchdogSec=30s, and the accept loop's pings (every second) move systemd's timestamp of the
+# last one.
+b_watchdog() {
+    expect_out 30s sctl show -p WatchdogUSec --value hellod.service || return 1
+    local first
+    first=$(sctl show -p WatchdogTimestampMonotonic --value hellod.service) || return 1
+    [[ $first =~ ^[1-9][0-9]*$ ]] || {
+        echo "no watchdog ping recorded (WatchdogTimestampMonotonic=$first)"
+        return 1
+    }
+    ct_wait 10 "a later watchdog ping" watchdog_moved_from "$first"
+}
+held_session_ended() { ! kill -0 "$HELD_PID" 2>/dev/null; }
+watchdog_moved_from() {
+    [[ $(sctl show -p WatchdogTimestampMonotonic --value hellod.service) != "$1" ]]
+}
+
+# A client that stays connected (its input is a FIFO nobody writes to) across the stop.
+# b_session_told closes the FIFO after the stop, and the client must already have ended.
+b_open_session() {
+    mkfifo "$TMP/held.in" || return 1
+    exec {HELD_IN}<>"$TMP/held.in"
+    # socat, not nc: it ends 0.1 s after the server closes, though its own input stays open.
+    timeout 30 socat -t 0.1 - "TCP:127.0.0.1:$PORT_B" <"$TMP/held.in" >"$TMP/held.out" 2>/dev/null &
+    HELD_PID=$!
+    ct_wait 10 "the held session's welcome" grep -q 'Welcome back!' "$TMP/held.out"
+}
+b_session_told() {
+    ct_wait 10 "the held session to end" held_session_ended || return 1
+    exec {HELD_IN}>&-
+    wait "$HELD_PID"
+    printf 'Welcome back!\r\nError: server shutting down\r\n' >"$TMP/held.want"
+    cmp -s "$TMP/held.want" "$TMP/held.out" && return 0
+    echo "the held session got: $(od -An -c -v "$TMP/held.out" | tr -s ' \n' ' ' | head -c 300)"
+    return 1
 }
 
 b_setup() {
@@ -330,8 +382,8 @@ b_setup() {
 b_status_text() {
     local text
     text=$(sctl show -p StatusText --value hellod.service) || return 1
-    [[ -n $text ]] && return 0
-    echo "StatusText is empty"
+    [[ $text =~ ^[0-9]+\ sessions?\ open\;\ [0-9]+\ accepted,\ [0-9]+\ turned\ away\ since\ start$ ]] && return 0
+    echo "StatusText is '$text'"
     return 1
 }
 
