@@ -94,12 +94,20 @@ start_hellod() {
 # start_hellod_unwaited NAME ARGS...: starts $HELLOD ARGS (no --listen added) and a reader
 # of its log; does not wait for anything.
 start_hellod_unwaited() {
+    local name=$1
+    shift
+    start_process "$name" "$HELLOD" "$@"
+}
+
+# start_process NAME COMMAND...: start_hellod_unwaited for any command (one that runs hellod
+# in the end, like systemd-socket-activate): stderr to $CASE_DIR/NAME.log, read by wait_log.
+start_process() {
     local name=$1 fd
     shift
     local log="$CASE_DIR/$name.log"
     HD_LOG[$name]=$log
     : >>"$log"  # keeps the inode if the caller created it (JOURNAL_STREAM tests)
-    "$HELLOD" "$@" 2>"$log" >"$CASE_DIR/$name.stdout" </dev/null &
+    "$@" 2>"$log" >"$CASE_DIR/$name.stdout" </dev/null &
     HD_PID[$name]=$!
     KILL_PIDS+=("$!")
     # tail follows the log as it grows (inotify) and ends soon after hellod does, so reading

@@ -5,23 +5,16 @@
 # against the binary in tests/integration/systemd_notify_test.cpp, and the real systemd in a
 # container in tests/systemd/.
 
-# start_activated NAME SOCKET_ACTIVATE_ARGS... -- HELLOD_ARGS...: runs hellod under
-# systemd-socket-activate listening on a free 127.0.0.1 port (HD_PORT[NAME]), waiting until it
-# listens. Ports are picked at random and retried, since systemd-socket-activate binds the
-# port itself and cannot be asked for port 0.
-start_activated() {
+# start_on_free_port NAME COMMAND...: start_process with {PORT} in COMMAND's arguments
+# replaced by a free 127.0.0.1 port (HD_PORT[NAME]), waiting until systemd-socket-activate
+# listens there. It binds the port itself and cannot be asked for port 0, so ports are picked
+# at random and retried when taken.
+start_on_free_port() {
     local name=$1 attempt port
     shift
-    local -a activate=() args=()
-    while (($#)) && [[ $1 != -- ]]; do
-        activate+=("$1")
-        shift
-    done
-    shift
-    args=("$@")
     for attempt in 1 2 3 4 5 6 7 8; do
         port=$((20000 + RANDOM % 30000))
-        start_process "$name" systemd-socket-activate -l "127.0.0.1:$port" "${activate[@]}" "$HELLOD" "${args[@]}"
+        start_process "$name" "${@//\{PORT\}/$port}"
         if wait_log "$name" "^Listening on 127\\.0\\.0\\.1:$port as "; then
             HD_PORT[$name]=$port
             return 0
@@ -32,19 +25,18 @@ start_activated() {
     fail "systemd-socket-activate did not listen; log: $(head -c 600 "${HD_LOG[$name]}")"
 }
 
-# start_process NAME COMMAND...: like start_hellod_unwaited, for any command.
-start_process() {
-    local name=$1 fd
+# start_activated NAME SOCKET_ACTIVATE_ARGS... -- HELLOD_ARGS...: hellod under
+# systemd-socket-activate on a free port.
+start_activated() {
+    local name=$1
     shift
-    local log="$CASE_DIR/$name.log"
-    HD_LOG[$name]=$log
-    : >"$log"
-    "$@" 2>"$log" >"$CASE_DIR/$name.stdout" </dev/null &
-    HD_PID[$name]=$!
-    KILL_PIDS+=("$!")
-    exec {fd}< <(exec tail -n +1 -s 0.1 --pid="${HD_PID[$name]}" -f "$log" 2>/dev/null)
-    KILL_PIDS+=("$!")
-    HD_LOGFD[$name]=$fd
+    local -a activate=()
+    while (($#)) && [[ $1 != -- ]]; do
+        activate+=("$1")
+        shift
+    done
+    shift
+    start_on_free_port "$name" systemd-socket-activate -l '127.0.0.1:{PORT}' "${activate[@]}" "$HELLOD" "$@"
 }
 
 # Accept=no, the mode systemd recommends: the first client wakes hellod (systemd-socket-activate
@@ -72,14 +64,9 @@ t_activation_listening_socket() {
 # A datagram socket passed along with the stream socket serves udp-echo. Two activators, one
 # inside the other, pass one socket each: the outer one's datagram socket passes through.
 t_activation_datagram_socket() {
-    local attempt port
-    for attempt in 1 2 3 4 5 6 7 8; do
-        port=$((20000 + RANDOM % 30000))
-        start_process d systemd-socket-activate -d -l "127.0.0.1:$port" \
-            systemd-socket-activate -l "127.0.0.1:$port" "$HELLOD" --udp-echo
-        wait_log d "^Listening on 127\\.0\\.0\\.1:$port as 3" && break
-        end_process "${HD_PID[d]}"
-    done
+    start_on_free_port d systemd-socket-activate -d -l '127.0.0.1:{PORT}' \
+        systemd-socket-activate -l '127.0.0.1:{PORT}' "$HELLOD" --udp-echo
+    local port=${HD_PORT[d]}
     # The datagram wakes the outer activator; the inner one sees it pending and execs hellod.
     printf 'ping' >ping
     timeout "$WAIT" socat -T 3 - "UDP:127.0.0.1:$port" <ping >pong 2>pong.err || fail "no UDP echo: $(cat pong.err)"
@@ -145,14 +132,10 @@ t_activation_accept_without_inetd() {
 
 # inetd and xinetd put the connection on stderr too: no log line may reach the client.
 t_inetd_stderr_is_the_client() {
-    local attempt port
-    for attempt in 1 2 3 4 5 6 7 8; do
-        port=$((20000 + RANDOM % 30000))
-        start_process s systemd-socket-activate -l "127.0.0.1:$port" --accept --inetd \
-            sh -c 'exec "$0" --inetd --log-level debug 2>&1' "$HELLOD"
-        wait_log s "^Listening on 127\\.0\\.0\\.1:$port as " && break
-        end_process "${HD_PID[s]}"
-    done
+    # A shell that points stderr at stdout (the socket) before it execs hellod.
+    start_on_free_port s systemd-socket-activate -l '127.0.0.1:{PORT}' --accept --inetd \
+        sh -c 'exec "$0" --inetd --log-level debug 2>&1' "$HELLOD"
+    local port=${HD_PORT[s]}
     input in 'Ann\nexit\n'
     talk "$port" out in
     expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
