@@ -60,9 +60,9 @@ class Server {
 
     std::size_t live_connections() const { return table_.size(); }
     std::size_t worker_threads() const { return workers_.running(); }
-    ServerStatus status() const;
 
   private:
+    ServerStatus status() const;  // on run()'s thread only: it alone counts
     void accept_from(int listen_fd);
     // Returns whether a worker took the connection.
     bool handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);

@@ -37,17 +37,16 @@ std::optional<InheritedSockets> take_inherited_sockets() {
         UniqueFd owned(fd);
         const std::string what = "descriptor " + std::to_string(fd) +
                                  (name.empty() ? "" : " (" + name + ")") + " from systemd";
-        if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0) {
+        const bool listening = sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0;
+        const bool datagram = !listening && sd_is_socket(fd, AF_UNSPEC, SOCK_DGRAM, -1) > 0;
+        if (listening || datagram) {
             if (!make_non_blocking(fd)) {
                 sockets.warnings.push_back("cannot make " + what + " non-blocking: " +
                                            std::strerror(errno) + "; not using it");
                 continue;
             }
-            sockets.stream.push_back({std::move(owned), bound_name(fd)});
-        } else if (sd_is_socket(fd, AF_UNSPEC, SOCK_DGRAM, -1) > 0) {
-            if (!make_non_blocking(fd)) {
-                sockets.warnings.push_back("cannot make " + what + " non-blocking: " +
-                                           std::strerror(errno) + "; not using it");
+            if (listening) {
+                sockets.stream.push_back({std::move(owned), bound_name(fd)});
                 continue;
             }
             if (const int error = enable_reply_source(fd); error != 0)
