@@ -8,6 +8,9 @@ namespace hellod {
 // The sysexits.h codes the daemon uses, named once so that main() and the tests agree.
 namespace exit_code {
 inline constexpr int ok = 0;
+// --probe: the server did not answer as it should. Not a sysexits code: Docker's HEALTHCHECK
+// reads 1 as unhealthy (and reserves 2).
+inline constexpr int unhealthy = 1;
 inline constexpr int usage = 64;        // EX_USAGE: bad flag or bad value on the command line
 inline constexpr int no_input = 66;     // EX_NOINPUT: the config file cannot be read
 inline constexpr int no_host = 68;      // EX_NOHOST: a listen host name does not resolve

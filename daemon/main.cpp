@@ -19,6 +19,7 @@
 #include "log.hpp"
 #include "net/inherited_sockets.hpp"
 #include "net/listener.hpp"
+#include "probe.hpp"
 #include "reload.hpp"
 #include "server.hpp"
 #include "settings.hpp"
@@ -137,6 +138,17 @@ int serve_inetd(const hellod::Invocation& invocation,
     return 0;
 }
 
+// --probe: one line per address checked, on stdout when healthy and on stderr when not.
+int run_probe(const hellod::Invocation& invocation) {
+    bool all_healthy = true;
+    for (const auto& target : hellod::probe_targets(invocation.probe_target, invocation.settings)) {
+        const auto result = hellod::probe(target, invocation.settings, invocation.probe_timeout);
+        (result.healthy ? std::cout : std::cerr) << result.sentence << std::endl;
+        all_healthy = all_healthy && result.healthy;
+    }
+    return all_healthy ? hellod::exit_code::ok : hellod::exit_code::unhealthy;
+}
+
 // Where the TCP listeners come from: systemd's sockets when it passed some, else our own.
 hellod::net::ListenerSet listeners_for(const hellod::Settings& settings,
                                        hellod::net::InheritedSockets* inherited) {
@@ -178,6 +190,8 @@ int run(int argc, char** argv) {
                       << (settings.config_file.empty() ? "" : " (" + settings.config_file + ")")
                       << '\n';
             return 0;
+        case hellod::Action::probe:
+            return run_probe(invocation);
         case hellod::Action::run:
             break;
     }

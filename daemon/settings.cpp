@@ -373,8 +373,14 @@ struct Options {
             ("test-config,t", "check the settings and exit")                              //
             ("inetd",
              "serve one session on the connected socket that is standard input, then exit (for "
-             "inetd, or a systemd socket with Accept=yes)")  //
-            ("print-config", "print the effective settings as a config file and exit");
+             "inetd, or a systemd socket with Accept=yes)")                             //
+            ("print-config", "print the effective settings as a config file and exit")  //
+            ("probe", po::value<std::string>()->value_name("HOST:PORT")->implicit_value(""),
+             "health check: hold one short session with the hellod at HOST:PORT (by default each "
+             "listen address, a wildcard meaning loopback) as the settings say it should answer; "
+             "exit 0 if it does, 1 if not")  //
+            ("probe-timeout", po::value<std::string>()->value_name("SECONDS"),
+             "how long --probe waits for the whole session (default 5)");
 
         const Settings defaults;
         auto add = settings.add_options();
@@ -654,6 +660,13 @@ void check_protocol_fit(Settings& settings, const po::variables_map& vm,
         case Protocol::greeting:
             break;
     }
+    if (settings.protocol != Protocol::echo &&
+        settings.exit_command.size() > settings.max_line_bytes) {
+        warnings.push_back("exit-command is " + std::to_string(settings.exit_command.size()) +
+                           " bytes but max-line-bytes is " +
+                           std::to_string(settings.max_line_bytes) +
+                           ", so clients can never send it; sessions end only when they close");
+    }
 }
 
 }  // namespace
@@ -694,12 +707,35 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         invocation.action = Action::version;
         return invocation;
     }
-    if (vm.count("test-config") && vm.count("print-config")) {
-        throw FatalError(exit_code::usage, "--test-config and --print-config cannot be combined");
+    {
+        std::vector<std::string> actions;
+        // --inetd goes with --test-config (checking an inetd service's settings), not with --probe.
+        for (const char* name : {"test-config", "print-config", "probe"}) {
+            if (vm.count(name)) actions.push_back(std::string("--") + name);
+        }
+        if (vm.count("probe") && vm.count("inetd")) actions.insert(actions.begin(), "--inetd");
+        if (actions.size() > 1) {
+            throw FatalError(exit_code::usage,
+                             actions[0] + " and " + actions[1] + " cannot be combined");
+        }
     }
     if (vm.count("test-config")) invocation.action = Action::test_config;
     invocation.inetd = vm.count("inetd") != 0;
     if (vm.count("print-config")) invocation.action = Action::print_config;
+    if (vm.count("probe")) {
+        invocation.action = Action::probe;
+        invocation.probe_target = vm["probe"].as<std::string>();
+    }
+    if (vm.count("probe-timeout")) {
+        if (!vm.count("probe"))
+            throw FatalError(exit_code::usage, "--probe-timeout only applies to --probe");
+        try {
+            invocation.probe_timeout = parse_seconds(vm["probe-timeout"].as<std::string>(),
+                                                     "would give the server no time to answer");
+        } catch (const std::invalid_argument& e) {
+            throw FatalError(exit_code::usage, std::string("--probe-timeout: ") + e.what());
+        }
+    }
     if (vm.count("config") && vm["config"].as<std::string>().empty()) {
         throw FatalError(exit_code::usage, "--config needs a file name");
     }

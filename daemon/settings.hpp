@@ -44,13 +44,15 @@ struct Settings {
 std::string_view to_string(Protocol protocol);
 
 // What the command line asks for.
-enum class Action { run, help, version, test_config, print_config };
+enum class Action { run, help, version, test_config, print_config, probe };
 
 struct Invocation {
     Action action = Action::run;
     Settings settings;
-    std::string help_text;              // filled for Action::help
-    bool inetd = false;                 // --inetd: one session on the socket on stdin, then exit
+    std::string help_text;     // filled for Action::help
+    bool inetd = false;        // --inetd: one session on the socket on stdin, then exit
+    std::string probe_target;  // --probe HOST:PORT; empty = the listen addresses
+    std::chrono::milliseconds probe_timeout{5000};
     std::vector<std::string> warnings;  // e.g. unknown HELLOD_* variables; logged at start
 };
 

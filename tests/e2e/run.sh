@@ -772,7 +772,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile systemd; do
+for cases in protocols reload hostile systemd probe; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done

@@ -124,6 +124,25 @@ TEST(Settings, TestAndPrintConfig) {
     expect_usage_error({"-t", "--print-config"}, {"--test-config", "--print-config"});
 }
 
+TEST(Settings, Probe) {
+    auto invocation = parse({"--probe"});
+    EXPECT_EQ(invocation.action, Action::probe);
+    EXPECT_EQ(invocation.probe_target, "");
+    EXPECT_EQ(invocation.probe_timeout, std::chrono::seconds(5));
+    invocation = parse({"--probe", "[::1]:7", "--probe-timeout", "0.25", "--welcome", "Hi"});
+    EXPECT_EQ(invocation.action, Action::probe);
+    EXPECT_EQ(invocation.probe_target, "[::1]:7");
+    EXPECT_EQ(invocation.probe_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(invocation.settings.welcome, "Hi");  // the probe expects what the server sends
+    EXPECT_EQ(parse({"--probe=127.0.0.1:9"}).probe_target, "127.0.0.1:9");
+    expect_usage_error({"--probe", "--test-config"}, {"--test-config and --probe"});
+    expect_usage_error({"--probe", "--inetd"}, {"--inetd and --probe cannot be combined"});
+    expect_usage_error({"--probe-timeout", "3"}, {"--probe-timeout only applies to --probe"});
+    expect_usage_error({"--probe", "--probe-timeout", "0"},
+                       {"--probe-timeout: '0' would give the server no time to answer"});
+    EXPECT_EQ(parse({"--inetd", "--test-config"}).action, Action::test_config);
+}
+
 TEST(Settings, TestConfigStillValidates) {
     expect_usage_error({"-t", "--backlog", "0"}, {"--backlog"});
 }
@@ -781,6 +800,19 @@ TEST(SettingsProtocolFit, TimestampWarnsAboutReply) {
     ASSERT_EQ(invocation.warnings.size(), 1u);
     EXPECT_EQ(invocation.warnings[0], "reply is ignored by protocol timestamp");
     EXPECT_TRUE(parse({"--protocol", "timestamp", "--welcome", "Hi"}).warnings.empty());
+}
+
+TEST(SettingsProtocolFit, WarnsOfAnExitCommandLongerThanALine) {
+    const auto invocation = parse({"--max-line-bytes", "3"});
+    ASSERT_EQ(invocation.warnings.size(), 1u);
+    EXPECT_EQ(invocation.warnings[0],
+              "exit-command is 4 bytes but max-line-bytes is 3, so clients can never send it; "
+              "sessions end only when they close");
+    EXPECT_TRUE(parse({"--max-line-bytes", "4"}).warnings.empty());
+    EXPECT_TRUE(parse({"--max-line-bytes", "3", "--exit-command", ""}).warnings.empty());
+    const auto echo = parse({"--max-line-bytes", "3", "--protocol", "echo"});  // no exit command
+    EXPECT_EQ(echo.warnings,
+              std::vector<std::string>{"max-line-bytes is ignored by protocol echo"});
 }
 
 TEST(SettingsProtocolFit, PrintedEchoConfigLoadsWithoutWarnings) {
