@@ -43,6 +43,8 @@ export LC_ALL=C
 
 # shellcheck source=../containers/lib.sh
 source "$SOURCE_DIR/tests/containers/lib.sh"
+# shellcheck source=../containers/checks.sh
+source "$SOURCE_DIR/tests/containers/checks.sh"
 ct_require_tools podman runc debootstrap flock nc socat cmake ldd dpkg timeout realpath od cmp
 
 T_START=$SECONDS
@@ -51,8 +53,6 @@ IMAGE="localhost/hellod-systemd-test:$RUN_ID"
 CT="hellod-systemd-$RUN_ID"
 TMP=$(ct_tmpdir) || exit 2
 STAGE="$TMP/ctx/stage"
-PASSED=0
-FAILED=0
 
 # What this run makes carries its pid (and the keep flag), for ct_reap_stale.
 LABELS=(--label "hellod.test.pid=$$")
@@ -72,34 +72,8 @@ keep_or_remove() {
 ct_on_exit keep_or_remove
 ct_reap_stale
 
-timing() { printf '# time: %-28s %4ds\n' "$1" "$2"; }
-
 # ---------------------------------------------------------------------------------------------
 # Cases
-
-# step DESC CMD [ARGS...]: runs CMD with its output captured; prints "ok - DESC" when it
-# succeeds, else "FAIL - DESC: " and the end of its output. Returns CMD's status.
-step() {
-    local desc=$1 rc
-    shift
-    "$@" >"$TMP/step.out" 2>&1
-    rc=$?
-    if ((rc == 0)); then
-        echo "ok - $desc"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL - $desc: $(tail -c 1500 "$TMP/step.out" | tr '\n' ' ' | sed 's/ *$//')"
-        FAILED=$((FAILED + 1))
-    fi
-    return "$rc"
-}
-
-# fatal WHY: a set-up step failed; nothing else can run.
-fatal() {
-    echo "FAIL - set-up: $*"
-    FAILED=$((FAILED + 1))
-    finish
-}
 
 # ---------------------------------------------------------------------------------------------
 # Talking to the container
@@ -115,16 +89,6 @@ put() {
     # shellcheck disable=SC2016  # expanded by the container's sh
     PM_TIMEOUT=30 pm exec -i "$CT" \
         sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$1" "$2"
-}
-
-# expect_out WANT CMD...: CMD's standard output must be WANT.
-expect_out() {
-    local want=$1 got
-    shift
-    got=$("$@" 2>&1)
-    [[ $got == "$want" ]] && return 0
-    printf '%s printed %q, wanted %q\n' "$*" "$got" "$want"
-    return 1
 }
 
 # unit_state UNIT: prints "ActiveState/SubState/Result".
@@ -175,32 +139,6 @@ wait_journal() {
     journal "$@" | tail -n 15
     return 1
 }
-
-# ---------------------------------------------------------------------------------------------
-# Talking to hellod
-
-TRANSCRIPT_IN='Michael\r\nTracy\n\n  Sarah  \nexit\n'
-# expected WELCOME: the server's side of the README's transcript, byte for byte.
-expected() {
-    printf '%s\r\nHello, Michael!\r\nHello, Tracy!\r\nHello, Sarah!\r\nBye!\r\n' "$1"
-}
-
-# converse PORT WELCOME: the README's conversation with nc from the host; the bytes received
-# must be exactly the expected ones.
-converse() {
-    local port=$1 welcome=$2
-    # shellcheck disable=SC2059  # the transcript is a printf format on purpose
-    printf "$TRANSCRIPT_IN" | timeout 15 nc -q1 127.0.0.1 "$port" >"$TMP/got" 2>"$TMP/nc.err"
-    expected "$welcome" >"$TMP/want"
-    cmp -s "$TMP/got" "$TMP/want" && return 0
-    echo "received: $(od -An -c -v "$TMP/got" | tr -s ' \n' ' ' | head -c 400)"
-    echo "wanted:   $(od -An -c -v "$TMP/want" | tr -s ' \n' ' ')"
-    [[ -s $TMP/nc.err ]] && echo "nc: $(head -c 300 "$TMP/nc.err")"
-    return 1
-}
-
-# welcome_is PORT WELCOME: quiet form of converse for polling.
-welcome_is() { converse "$@" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------------------------------------
 # Settings
@@ -329,9 +267,10 @@ scenario_B() {
     step "B: systemctl reload: a new session gets the new welcome" reload_welcome "$PORT_B"
     step "B: reload with a bad value: warning in the journal, still serving the last good settings" \
         bad_reload "$PORT_B"
-    step "B: a session is open when the stop begins" b_open_session || return 1
+    step "B: a session is open when the stop begins" hold_session held "$PORT_B" 'Welcome back!' || return 1
     step "B: systemctl stop hellod.service" sctl stop hellod.service || return 1
-    step "B: the open session got the shutdown line, then the close" b_session_told
+    step "B: the open session got the shutdown line, then the close" \
+        held_session_told held 'Welcome back!'
     step "B: ended inactive, result success, exit status 0" clean_exit
 }
 
@@ -347,29 +286,8 @@ b_watchdog() {
     }
     ct_wait 10 "a later watchdog ping" watchdog_moved_from "$first"
 }
-held_session_ended() { ! kill -0 "$HELD_PID" 2>/dev/null; }
 watchdog_moved_from() {
     [[ $(sctl show -p WatchdogTimestampMonotonic --value hellod.service) != "$1" ]]
-}
-
-# A client that stays connected (its input is a FIFO nobody writes to) across the stop.
-# b_session_told closes the FIFO after the stop, and the client must already have ended.
-b_open_session() {
-    mkfifo "$TMP/held.in" || return 1
-    exec {HELD_IN}<>"$TMP/held.in"
-    # socat, not nc: it ends 0.1 s after the server closes, though its own input stays open.
-    timeout 30 socat -t 0.1 - "TCP:127.0.0.1:$PORT_B" <"$TMP/held.in" >"$TMP/held.out" 2>/dev/null &
-    HELD_PID=$!
-    ct_wait 10 "the held session's welcome" grep -q 'Welcome back!' "$TMP/held.out"
-}
-b_session_told() {
-    ct_wait 10 "the held session to end" held_session_ended || return 1
-    exec {HELD_IN}>&-
-    wait "$HELD_PID"
-    printf 'Welcome back!\r\nError: server shutting down\r\n' >"$TMP/held.want"
-    cmp -s "$TMP/held.want" "$TMP/held.out" && return 0
-    echo "the held session got: $(od -An -c -v "$TMP/held.out" | tr -s ' \n' ' ' | head -c 300)"
-    return 1
 }
 
 b_setup() {
@@ -431,15 +349,6 @@ diagnostics() {
     cx journalctl -b --no-pager | tail -n 80 | sed 's/^/# /'
     echo "# ---- systemctl status ----"
     sctl status --lines=10 hellod.socket hellod.service 'hellod@*' 2>&1 | sed 's/^/# /'
-}
-
-finish() {
-    if ((FAILED > 0)) && [[ -n ${CONTAINER_UP:-} ]]; then
-        diagnostics
-    fi
-    timing "total" $((SECONDS - T_START))
-    echo "$PASSED passed, $FAILED failed"
-    exit $((FAILED > 0))
 }
 
 # ---------------------------------------------------------------------------------------------
