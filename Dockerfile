@@ -78,8 +78,9 @@ EXPOSE 9999
 # shutdown line and it exits 0, within shutdown-timeout (5 s) of docker stop.
 STOPSIGNAL SIGTERM
 # The probe reads the same settings as the daemon, so it follows HELLOD_LISTEN, HELLOD_WELCOME
-# and a mounted config without being told. Its own deadline (5 s) is below --timeout, so a failure
-# is logged with its reason rather than as a kill.
+# and a mounted config without being told (but not arguments given to the daemon: those it
+# cannot see). Its own deadline (5 s) is below --timeout, so a failure is logged with its
+# reason rather than as a kill.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
     CMD ["/usr/sbin/hellod", "--probe"]
 ENTRYPOINT ["/usr/sbin/hellod"]
