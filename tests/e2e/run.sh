@@ -6,8 +6,9 @@
 # exits 1 if any case failed. Each case starts its own hellod on 127.0.0.1:0 and learns the
 # port from its start-up log line, so cases never race for ports. What is checked is the wire
 # contract, byte for byte: the common rules and greeting here; timestamp, echo, raw framing and
-# UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh. A second
-# argument runs only the cases whose names match it; E2E_KEEP=1 keeps every case's logs.
+# UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh; json logs in
+# logging.sh. A second argument runs only the cases whose names match it; E2E_KEEP=1 keeps
+# every case's logs.
 set -u
 
 if (($# < 1 || $# > 2)); then
@@ -20,7 +21,7 @@ if [[ ! -x $HELLOD || -d $HELLOD ]]; then
     echo "run.sh: $1 is not an executable file" >&2
     exit 2
 fi
-for tool in nc socat expect telnet od cmp timeout tail mkfifo stat realpath yes head; do
+for tool in nc socat expect telnet od cmp timeout tail mkfifo stat realpath yes head jq iconv; do
     command -v "$tool" >/dev/null || {
         echo "run.sh: $tool is missing (make deps installs it)" >&2
         exit 2
@@ -772,7 +773,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile systemd; do
+for cases in protocols reload hostile systemd logging; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done
