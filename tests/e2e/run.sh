@@ -385,7 +385,7 @@ t_help() {
     local option
     for option in listen config welcome reply exit-command farewell backlog max-connections \
         max-connections-per-ip idle-timeout write-timeout max-line-bytes shutdown-timeout \
-        log-level help version test-config print-config; do
+        log-level log-format help version test-config print-config; do
         grep -qE -- "(^|[^-a-z])--$option([^-a-z]|\$)" h.out || fail "--help does not mention --$option"
     done
 }
@@ -409,12 +409,13 @@ t_print_config_roundtrip() {
     run_bin a --listen 127.0.0.1:0 --welcome "$welcome" --reply 'R %s 100%%' \
         --exit-command quit --farewell '' --backlog 12 --max-connections 7 \
         --max-connections-per-ip 2 --idle-timeout 7.25 --write-timeout 1.5 --max-line-bytes 64 \
-        --shutdown-timeout 0 --log-level debug --print-config
+        --shutdown-timeout 0 --log-level debug --log-format json --print-config
     ((RC == 0)) || fail "--print-config: exit $RC: $(head -c 300 a.err)"
     local setting
     for setting in 'backlog = 12' 'max-connections = 7' 'max-connections-per-ip = 2' \
         'idle-timeout = 7.25' 'write-timeout = 1.5' 'max-line-bytes = 64' \
-        'shutdown-timeout = 0' 'log-level = debug' 'exit-command = quit' 'listen = 127.0.0.1:0'; do
+        'shutdown-timeout = 0' 'log-level = debug' 'log-format = json' 'exit-command = quit' \
+        'listen = 127.0.0.1:0'; do
         grep -qxF -- "$setting" a.out || fail "--print-config lacks the line '$setting': $(tr '\n' '|' <a.out)"
     done
     cp a.out a.conf
