@@ -7,6 +7,7 @@
 
 #include <boost/log/core.hpp>
 #include <boost/log/expressions/message.hpp>
+#include <boost/log/sinks/auto_newline_mode.hpp>
 #include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/log/sinks/text_ostream_backend.hpp>
 #include <boost/log/sources/record_ostream.hpp>
@@ -19,6 +20,7 @@
 #include <ctime>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "escape.hpp"
 #include "json_escape.hpp"
@@ -81,8 +83,11 @@ bl::sources::severity_logger_mt<LogLevel>& logger() {
 
 void install_sink() {
     auto backend = boost::make_shared<bl::sinks::text_ostream_backend>();
-    // std::clog shares stderr's descriptor; auto_flush makes every record one write.
+    // std::clog shares stderr's descriptor, unbuffered. The line arrives with its newline, so
+    // the backend adds none: a newline of its own would be a second write(2), and another
+    // process writing to the same pipe could land between the two.
     backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, [](std::ostream*) {}));
+    backend->set_auto_newline_mode(bl::sinks::auto_newline_mode::insert_if_missing);
     backend->auto_flush(true);
     auto sink = boost::make_shared<Sink>(backend);
     sink->set_formatter([](const bl::record_view& record, bl::formatting_ostream& stream) {
@@ -148,11 +153,12 @@ std::string render_line(LogLevel level, std::string_view message, Destination de
 // The prefix is built before the line reaches Boost.Log rather than in a Boost.Log formatter so
 // that the whole line, prefix included, is one string: one write(2), never interleaved with
 // another thread's.
-void emit(LogLevel level, const std::string& line) {
+void emit(LogLevel level, std::string line) {
     if (g_destination == Destination::syslog) {
         ::syslog(syslog_priority(level), "%s", line.c_str());
         return;
     }
+    line += '\n';
     BOOST_LOG_SEV(logger(), level) << line;
 }
 
@@ -247,7 +253,7 @@ void write_access(const AccessRecord& record) {
             line += '"';
         }
     }
-    emit(level, line);
+    emit(level, std::move(line));
 }
 
 std::string render(LogLevel level, std::string_view message, Destination destination) {

@@ -2,6 +2,7 @@
 // json as one strictly valid flat object per line.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -334,6 +335,34 @@ TEST_F(LogFormats, AFormatChangeNeverSplitsALine) {
                             "out=39 end=busy")
                 << line;
         }
+    }
+}
+
+// A line in two writes could be split by another process's write to the same pipe. Over a
+// SOCK_SEQPACKET socket each write(2) arrives as one packet, so the writes can be counted.
+TEST_F(LogFormats, EachLineIsOneWrite) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    std::clog.flush();
+    const int saved = ::dup(STDERR_FILENO);
+    ASSERT_GE(::dup2(pair[1], STDERR_FILENO), 0);
+    for (const auto format : {LogFormat::text, LogFormat::json}) {
+        log::init(LogLevel::info, log::Destination::terminal, format);
+        log::write(LogLevel::info, "one");
+        log::write_access(hostile_access());
+    }
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    ::close(pair[1]);
+    std::vector<std::string> packets;
+    char buffer[8192];
+    for (ssize_t n; (n = ::recv(pair[0], buffer, sizeof buffer, 0)) > 0;)
+        packets.emplace_back(buffer, static_cast<std::size_t>(n));
+    ::close(pair[0]);
+    ASSERT_EQ(packets.size(), 4u);
+    for (const auto& packet : packets) {
+        EXPECT_TRUE(packet.ends_with('\n')) << packet;
+        EXPECT_EQ(packet.find('\n'), packet.size() - 1) << packet;
     }
 }
 
