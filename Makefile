@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHELLOD_WERROR=ON
 # Build and test dependencies, as Debian bookworm names them.
 DEPS := cmake g++ make pkg-config libboost-program-options-dev libboost-log-dev \
         libgtest-dev libsystemd-dev expect telnet socat netcat-openbsd procps netbase \
-        systemd groff-base man-db podman runc debootstrap
+        systemd groff-base man-db podman runc debootstrap jq
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

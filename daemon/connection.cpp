@@ -2,9 +2,9 @@
 
 #include <sys/socket.h>
 
-#include <cstdio>
+#include <optional>
+#include <string>
 
-#include "escape.hpp"
 #include "log.hpp"
 #include "protocol/session.hpp"
 #include "stream.hpp"
@@ -23,26 +23,16 @@ void log_access(const Connection& c, const protocol::SessionResult& result, std:
                 std::uint64_t out) {
     if (!log::enabled(LogLevel::info)) return;
     const auto elapsed = std::chrono::steady_clock::now() - c.accepted;
-    char duration[32];
-    std::snprintf(duration, sizeof duration, "%.3f",
-                  std::chrono::duration<double>(elapsed).count());
-    std::string line = "access peer=" + c.peer;
-    if (c.host) {
-        if (const auto name = c.host->name(c.accepted + name_wait)) {
-            line += " host=\"";
-            append_escaped(line, *name);  // from a PTR record: the peer's to choose
-            line += '"';
-        }
-    }
-    line += std::string(" duration=") + duration + "s lines=" + std::to_string(result.lines) +
-            " in=" + std::to_string(in) + " out=" + std::to_string(out) +
-            " end=" + std::string(to_string(result.reason));
-    if (!result.detail.empty()) {
-        line += " detail=\"";
-        append_escaped(line, result.detail);
-        line += '"';
-    }
-    log::write(LogLevel::info, line);
+    std::optional<std::string> name;
+    if (c.host) name = c.host->name(c.accepted + name_wait);
+    log::write_access({.peer = c.peer,
+                       .host = name ? std::string_view(*name) : std::string_view(),
+                       .duration = elapsed,
+                       .lines = result.lines,
+                       .bytes_in = in,
+                       .bytes_out = out,
+                       .end = to_string(result.reason),
+                       .detail = result.detail});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <boost/log/core.hpp>
 #include <boost/log/expressions/message.hpp>
+#include <boost/log/sinks/auto_newline_mode.hpp>
 #include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/log/sinks/text_ostream_backend.hpp>
 #include <boost/log/sources/record_ostream.hpp>
@@ -19,6 +20,10 @@
 #include <ctime>
 #include <iostream>
 #include <string>
+#include <utility>
+
+#include "escape.hpp"
+#include "json_escape.hpp"
 
 namespace hellod::log {
 namespace {
@@ -26,6 +31,8 @@ namespace {
 namespace bl = boost::log;
 
 Destination g_destination = Destination::terminal;
+// Read once per line, so a reload that flips it never produces a line of two formats.
+std::atomic<LogFormat> g_format{LogFormat::text};
 
 int syslog_priority(LogLevel level) {
     switch (level) {
@@ -76,8 +83,11 @@ bl::sources::severity_logger_mt<LogLevel>& logger() {
 
 void install_sink() {
     auto backend = boost::make_shared<bl::sinks::text_ostream_backend>();
-    // std::clog shares stderr's descriptor; auto_flush makes every record one write.
+    // std::clog shares stderr's descriptor, unbuffered. The line arrives with its newline, so
+    // the backend adds none: a newline of its own would be a second write(2), and another
+    // process writing to the same pipe could land between the two.
     backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, [](std::ostream*) {}));
+    backend->set_auto_newline_mode(bl::sinks::auto_newline_mode::insert_if_missing);
     backend->auto_flush(true);
     auto sink = boost::make_shared<Sink>(backend);
     sink->set_formatter([](const bl::record_view& record, bl::formatting_ostream& stream) {
@@ -85,6 +95,71 @@ void install_sink() {
     });
     bl::core::get()->remove_all_sinks();
     bl::core::get()->add_sink(sink);
+}
+
+// The start of every line: the journal's priority; then the time and level as text (not for
+// the journal or syslog, which keep their own), or the object's first keys in json.
+void open_line(std::string& line, LogLevel level, Destination destination, LogFormat format) {
+    if (destination == Destination::journal) {
+        line += '<';
+        line += static_cast<char>('0' + syslog_priority(level));
+        line += '>';
+    }
+    if (format == LogFormat::json) {
+        // Every json line has its time, even where the journal or syslog adds one, so that the
+        // objects have one shape wherever they are read.
+        line += "{\"time\":\"";
+        append_timestamp(line);
+        line += "\",\"level\":\"";
+        line += to_string(level);
+        line += '"';
+    } else if (destination == Destination::terminal) {
+        append_timestamp(line);
+        line += ' ';
+        line += level_word(level);
+        line += ' ';
+    }
+}
+
+void add_string(std::string& line, std::string_view key, std::string_view value) {
+    line += ",\"";
+    line += key;
+    line += "\":\"";
+    append_json_escaped(line, value);
+    line += '"';
+}
+
+void add_number(std::string& line, std::string_view key, std::string_view digits) {
+    line += ",\"";
+    line += key;
+    line += "\":";
+    line += digits;
+}
+
+std::string render_line(LogLevel level, std::string_view message, Destination destination,
+                        LogFormat format) {
+    std::string line;
+    line.reserve(message.size() + 96);
+    open_line(line, level, destination, format);
+    if (format == LogFormat::json) {
+        add_string(line, "message", message);
+        line += '}';
+    } else {
+        line += message;
+    }
+    return line;
+}
+
+// The prefix is built before the line reaches Boost.Log rather than in a Boost.Log formatter so
+// that the whole line, prefix included, is one string: one write(2), never interleaved with
+// another thread's.
+void emit(LogLevel level, std::string line) {
+    if (g_destination == Destination::syslog) {
+        ::syslog(syslog_priority(level), "%s", line.c_str());
+        return;
+    }
+    line += '\n';
+    BOOST_LOG_SEV(logger(), level) << line;
 }
 
 }  // namespace
@@ -103,9 +178,10 @@ Destination detect_destination() {
                : Destination::terminal;
 }
 
-void init(LogLevel level, Destination destination) {
+void init(LogLevel level, Destination destination, LogFormat format) {
     g_destination = destination;
     set_level(level);
+    set_format(format);
     if (destination == Destination::syslog)
         ::openlog("hellod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
     else
@@ -120,29 +196,68 @@ void set_level(LogLevel level) noexcept {
     threshold.store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
+void set_format(LogFormat format) noexcept {
+    g_format.store(format, std::memory_order_relaxed);
+}
+
+LogFormat format() noexcept {
+    return g_format.load(std::memory_order_relaxed);
+}
+
 void write(LogLevel level, std::string_view message) {
     if (!enabled(level)) return;
-    if (g_destination == Destination::syslog) {
-        const std::string text(message);
-        ::syslog(syslog_priority(level), "%s", text.c_str());
-        return;
-    }
-    // The prefix is built here rather than in a Boost.Log formatter so that the whole line,
-    // prefix included, is one string: one write(2), never interleaved with another thread's.
+    emit(level, render_line(level, message, g_destination, format()));
+}
+
+void write_access(const AccessRecord& record) {
+    constexpr LogLevel level = LogLevel::info;
+    if (!enabled(level)) return;
+    const LogFormat line_format = format();
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f",
+                  std::chrono::duration<double>(record.duration).count());
+    const std::string lines = std::to_string(record.lines);
+    const std::string in = std::to_string(record.bytes_in);
+    const std::string out = std::to_string(record.bytes_out);
+
     std::string line;
-    line.reserve(message.size() + 48);
-    if (g_destination == Destination::journal) {
-        line += '<';
-        line += static_cast<char>('0' + syslog_priority(level));
-        line += '>';
+    line.reserve(160 + record.host.size() + record.detail.size());
+    open_line(line, level, g_destination, line_format);
+    // host and detail are made printable as in the text log before json escapes them, so that
+    // both formats carry the same text.
+    if (line_format == LogFormat::json) {
+        add_string(line, "message", "access");
+        add_string(line, "peer", record.peer);
+        if (!record.host.empty()) add_string(line, "host", escaped(record.host));
+        add_number(line, "duration", duration);
+        add_number(line, "lines", lines);
+        add_number(line, "bytes_in", in);
+        add_number(line, "bytes_out", out);
+        add_string(line, "end", record.end);
+        if (!record.detail.empty()) add_string(line, "detail", escaped(record.detail));
+        line += '}';
     } else {
-        append_timestamp(line);
-        line += ' ';
-        line += level_word(level);
-        line += ' ';
+        line += "access peer=";
+        line += record.peer;
+        if (!record.host.empty()) {
+            line += " host=\"";
+            append_escaped(line, record.host);  // from a PTR record: the peer's to choose
+            line += '"';
+        }
+        line += std::string(" duration=") + duration + "s lines=" + lines + " in=" + in +
+                " out=" + out + " end=";
+        line += record.end;
+        if (!record.detail.empty()) {
+            line += " detail=\"";
+            append_escaped(line, record.detail);
+            line += '"';
+        }
     }
-    line += message;
-    BOOST_LOG_SEV(logger(), level) << line;
+    emit(level, std::move(line));
+}
+
+std::string render(LogLevel level, std::string_view message, Destination destination) {
+    return render_line(level, message, destination, format());
 }
 
 }  // namespace hellod::log

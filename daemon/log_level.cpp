@@ -54,4 +54,14 @@ std::string_view to_string(LogLevel level) {
     return "info";  // unreachable for valid enumerators; keeps -Wreturn-type quiet
 }
 
+std::optional<LogFormat> parse_log_format(std::string_view name) {
+    if (equals_ignoring_case(name, "text")) return LogFormat::text;
+    if (equals_ignoring_case(name, "json")) return LogFormat::json;
+    return std::nullopt;
+}
+
+std::string_view to_string(LogFormat format) {
+    return format == LogFormat::json ? "json" : "text";
+}
+
 }  // namespace hellod

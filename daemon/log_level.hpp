@@ -11,4 +11,12 @@ enum class LogLevel { trace, debug, info, warning, error };
 std::optional<LogLevel> parse_log_level(std::string_view name);
 std::string_view to_string(LogLevel level);
 
+// text: lines for people (timestamp, level, message); json: one object per line, for a log
+// pipeline to parse without rules.
+enum class LogFormat { text, json };
+
+// "text" or "json", in any case; nullopt for anything else.
+std::optional<LogFormat> parse_log_format(std::string_view name);
+std::string_view to_string(LogFormat format);
+
 }  // namespace hellod

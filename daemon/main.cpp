@@ -78,13 +78,19 @@ std::string describe(const hellod::Settings& s, const std::vector<hellod::net::L
 }
 
 // Under systemd the fatal sentence carries the error priority, like every other log line; under
-// inetd, where stderr is the client, it goes to syslog instead.
+// inetd, where stderr is the client, it goes to syslog instead. Once the settings ask for json,
+// it is a json error line: a log pipeline must never meet a line it cannot parse.
 void report_fatal(const std::string& sentence) {
     if (hellod::log::destination() == hellod::log::Destination::syslog) {
         hellod::log::write(hellod::LogLevel::error, sentence);
         return;
     }
-    const bool journal = hellod::log::detect_destination() == hellod::log::Destination::journal;
+    const auto destination = hellod::log::detect_destination();
+    if (hellod::log::format() == hellod::LogFormat::json) {
+        std::cerr << hellod::log::render(hellod::LogLevel::error, sentence, destination) + '\n';
+        return;
+    }
+    const bool journal = destination == hellod::log::Destination::journal;
     std::cerr << (journal ? "<3>" : "") << "hellod: " << sentence << '\n';
 }
 
@@ -122,9 +128,10 @@ int serve_inetd(const hellod::Invocation& invocation,
                 std::optional<hellod::net::InheritedSockets> inherited) {
     const hellod::Settings& settings = invocation.settings;
     auto connection = hellod::take_inetd_connection(std::move(inherited));
-    hellod::log::init(settings.log_level, connection.stderr_was_connection
-                                              ? hellod::log::Destination::syslog
-                                              : hellod::log::detect_destination());
+    hellod::log::init(settings.log_level,
+                      connection.stderr_was_connection ? hellod::log::Destination::syslog
+                                                       : hellod::log::detect_destination(),
+                      settings.log_format);
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
     if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
@@ -174,6 +181,8 @@ int run(int argc, char** argv) {
         hellod::parse_invocation(std::span<const char* const>(argv, static_cast<std::size_t>(argc)),
                                  hellod::current_environment());
     const hellod::Settings& settings = invocation.settings;
+    // From here on the format is known, and report_fatal follows it.
+    hellod::log::set_format(settings.log_format);
     switch (invocation.action) {
         case hellod::Action::help:
             std::cout << invocation.help_text;
@@ -199,7 +208,7 @@ int run(int argc, char** argv) {
     auto inherited = hellod::net::take_inherited_sockets();
     if (invocation.inetd) return serve_inetd(invocation, std::move(inherited));
 
-    hellod::log::init(settings.log_level, hellod::log::detect_destination());
+    hellod::log::init(settings.log_level, hellod::log::detect_destination(), settings.log_format);
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
 

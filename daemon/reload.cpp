@@ -49,8 +49,11 @@ std::shared_ptr<const Settings> reload_settings(std::span<const char* const> arg
     }
 
     const auto changed = changed_settings(running, *next);
-    // The new level first, so a reload that turns logging up shows its own line.
+    // The new level and format first, so a reload that turns logging up shows its own line, and
+    // a pipeline that switched to json gets the reload line as json too. The format is read once
+    // per line, so no line is ever half one format and half the other.
     log::set_level(next->log_level);
+    log::set_format(next->log_format);
     if (changed.empty()) {
         HLOG(info) << "reloaded " << source << ": nothing changed";
     } else {

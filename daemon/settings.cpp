@@ -245,8 +245,8 @@ struct SettingDef {
     ShowFn show;    // the value as text; nullptr for listen, which has no single value
 };
 
-const std::array<SettingDef, 17>& setting_defs() {
-    static const std::array<SettingDef, 17> defs{{
+const std::array<SettingDef, 18>& setting_defs() {
+    static const std::array<SettingDef, 18> defs{{
         {"listen", 'l', "HOST:PORT",
          "address to listen on; repeat it or separate several with commas (default [::]:9999, "
          "or 0.0.0.0:9999 without IPv6)",
@@ -335,6 +335,15 @@ const std::array<SettingDef, 17>& setting_defs() {
              s.log_level = *level;
          },
          [](const Settings& s) { return std::string(to_string(s.log_level)); }},
+        {"log-format", 0, "FORMAT",
+         "text (timestamp, level, message) or json (one object per line, for log pipelines)",
+         [](Settings& s, std::string_view v) {
+             const auto format = parse_log_format(trim(v));
+             if (!format)
+                 throw std::invalid_argument(quoted_excerpt(v) + " is not one of text, json");
+             s.log_format = *format;
+         },
+         [](const Settings& s) { return std::string(to_string(s.log_format)); }},
     }};
     return defs;
 }

@@ -35,6 +35,7 @@ struct Settings {
     bool udp_echo = false;
     bool resolve_peers = false;  // name confirmed peers in the access log (double DNS check)
     LogLevel log_level = LogLevel::info;
+    LogFormat log_format = LogFormat::text;
     std::string config_file;  // the file these came from, empty if none
 
     bool operator==(const Settings&) const = default;

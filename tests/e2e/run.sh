@@ -6,8 +6,9 @@
 # exits 1 if any case failed. Each case starts its own hellod on 127.0.0.1:0 and learns the
 # port from its start-up log line, so cases never race for ports. What is checked is the wire
 # contract, byte for byte: the common rules and greeting here; timestamp, echo, raw framing and
-# UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh. A second
-# argument runs only the cases whose names match it; E2E_KEEP=1 keeps every case's logs.
+# UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh; json logs in
+# logging.sh. A second argument runs only the cases whose names match it; E2E_KEEP=1 keeps
+# every case's logs.
 set -u
 
 if (($# < 1 || $# > 2)); then
@@ -20,7 +21,7 @@ if [[ ! -x $HELLOD || -d $HELLOD ]]; then
     echo "run.sh: $1 is not an executable file" >&2
     exit 2
 fi
-for tool in nc socat expect telnet od cmp timeout tail mkfifo stat realpath yes head; do
+for tool in nc socat expect telnet od cmp timeout tail mkfifo stat realpath yes head jq iconv; do
     command -v "$tool" >/dev/null || {
         echo "run.sh: $tool is missing (make deps installs it)" >&2
         exit 2
@@ -384,7 +385,7 @@ t_help() {
     local option
     for option in listen config welcome reply exit-command farewell backlog max-connections \
         max-connections-per-ip idle-timeout write-timeout max-line-bytes shutdown-timeout \
-        log-level help version test-config print-config; do
+        log-level log-format help version test-config print-config; do
         grep -qE -- "(^|[^-a-z])--$option([^-a-z]|\$)" h.out || fail "--help does not mention --$option"
     done
 }
@@ -408,12 +409,13 @@ t_print_config_roundtrip() {
     run_bin a --listen 127.0.0.1:0 --welcome "$welcome" --reply 'R %s 100%%' \
         --exit-command quit --farewell '' --backlog 12 --max-connections 7 \
         --max-connections-per-ip 2 --idle-timeout 7.25 --write-timeout 1.5 --max-line-bytes 64 \
-        --shutdown-timeout 0 --log-level debug --print-config
+        --shutdown-timeout 0 --log-level debug --log-format json --print-config
     ((RC == 0)) || fail "--print-config: exit $RC: $(head -c 300 a.err)"
     local setting
     for setting in 'backlog = 12' 'max-connections = 7' 'max-connections-per-ip = 2' \
         'idle-timeout = 7.25' 'write-timeout = 1.5' 'max-line-bytes = 64' \
-        'shutdown-timeout = 0' 'log-level = debug' 'exit-command = quit' 'listen = 127.0.0.1:0'; do
+        'shutdown-timeout = 0' 'log-level = debug' 'log-format = json' 'exit-command = quit' \
+        'listen = 127.0.0.1:0'; do
         grep -qxF -- "$setting" a.out || fail "--print-config lacks the line '$setting': $(tr '\n' '|' <a.out)"
     done
     cp a.out a.conf
@@ -772,7 +774,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile systemd probe; do
+for cases in protocols reload hostile systemd probe logging; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done

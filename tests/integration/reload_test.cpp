@@ -20,7 +20,8 @@ using namespace std::chrono_literals;
 class ReloadTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        static const bool once = (log::init(LogLevel::warning, log::Destination::terminal), true);
+        static const bool once =
+            (log::init(LogLevel::warning, log::Destination::terminal, LogFormat::text), true);
         (void)once;
     }
 };

@@ -65,7 +65,8 @@ class UdpEchoTest : public ::testing::Test {
   protected:
     void SetUp() override {
         // Debug, so that every datagram's log line is built (and checked by the sanitizers).
-        static const bool once = (log::init(LogLevel::debug, log::Destination::terminal), true);
+        static const bool once =
+            (log::init(LogLevel::debug, log::Destination::terminal, LogFormat::text), true);
         (void)once;
     }
 };

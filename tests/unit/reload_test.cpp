@@ -16,7 +16,10 @@ using testing::TempFile;
 class Reload : public ::testing::Test {
   protected:
     void SetUp() override { saved_level_ = log::threshold.load(); }
-    void TearDown() override { log::threshold.store(saved_level_); }
+    void TearDown() override {
+        log::threshold.store(saved_level_);
+        log::set_format(LogFormat::text);
+    }
 
     // Starts "hellod --config FILE" as main() would, then returns the running settings.
     Settings start(const TempFile& file, const Environment& env = {}) {
@@ -96,6 +99,17 @@ TEST_F(Reload, TheLogLevelTakesEffectAtOnce) {
     file.rewrite("log-level = debug\n");
     ASSERT_TRUE(reload(running));
     EXPECT_TRUE(log::enabled(LogLevel::debug));
+}
+
+TEST_F(Reload, TheLogFormatTakesEffectAtOnce) {
+    const TempFile file("log-format = text\n");
+    const Settings running = start(file);
+    log::set_format(running.log_format);
+    file.rewrite("log-format = json\n");
+    const auto next = reload(running);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(log::format(), LogFormat::json);
+    EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"log-format"}));
 }
 
 }  // namespace

@@ -100,6 +100,7 @@ TEST(Settings, Help) {
               "--idle-timeout SECONDS (=300)", "--write-timeout SECONDS (=30)",
               "--reply TEMPLATE (=Hello, %s!)", "-c [ --config ] FILE", "--print-config",
               "--version", "--test-config", "--udp-echo", "--log-level LEVEL (=info)",
+              "--log-format FORMAT (=text)",
               "Every option can also be set in the config file (name = value) or as HELLOD_NAME "
               "(dashes as underscores)."}) {
             EXPECT_TRUE(contains(text, fragment)) << fragment << " not in:\n" << text;
@@ -181,7 +182,9 @@ TEST(Settings, EverySettingFromTheCommandLine) {
                                 "0",
                                 "--udp-echo",
                                 "--log-level",
-                                "debug"});
+                                "debug",
+                                "--log-format",
+                                "json"});
     EXPECT_EQ(s.listen, std::vector<std::string>{"127.0.0.1:1"});
     EXPECT_EQ(s.protocol, Protocol::timestamp);
     EXPECT_EQ(s.framing, Framing::raw);
@@ -198,6 +201,7 @@ TEST(Settings, EverySettingFromTheCommandLine) {
     EXPECT_EQ(s.shutdown_timeout, 0ms);
     EXPECT_TRUE(s.udp_echo);
     EXPECT_EQ(s.log_level, LogLevel::debug);
+    EXPECT_EQ(s.log_format, LogFormat::json);
 }
 
 TEST(Settings, EqualsSignAndShortForms) {
@@ -207,11 +211,12 @@ TEST(Settings, EqualsSignAndShortForms) {
 }
 
 TEST(Settings, EnumsIgnoreCase) {
-    const auto s =
-        settings_of({"--protocol", "TimeStamp", "--framing", "Raw", "--log-level", "WARN"});
+    const auto s = settings_of({"--protocol", "TimeStamp", "--framing", "Raw", "--log-level",
+                                "WARN", "--log-format", "JSON"});
     EXPECT_EQ(s.protocol, Protocol::timestamp);
     EXPECT_EQ(s.framing, Framing::raw);
     EXPECT_EQ(s.log_level, LogLevel::warning);
+    EXPECT_EQ(s.log_format, LogFormat::json);
 }
 
 TEST(Settings, Booleans) {
@@ -412,10 +417,12 @@ TEST(Settings, UnknownEnvironmentVariablesAreWarnings) {
 TEST(Settings, EnvironmentNamesMapDashesToUnderscores) {
     const auto s = settings_of({}, {{"HELLOD_MAX_CONNECTIONS_PER_IP", "4"},
                                     {"HELLOD_EXIT_COMMAND", "quit"},
-                                    {"HELLOD_LOG_LEVEL", "error"}});
+                                    {"HELLOD_LOG_LEVEL", "error"},
+                                    {"HELLOD_LOG_FORMAT", "json"}});
     EXPECT_EQ(s.max_connections_per_ip, 4u);
     EXPECT_EQ(s.exit_command, "quit");
     EXPECT_EQ(s.log_level, LogLevel::error);
+    EXPECT_EQ(s.log_format, LogFormat::json);
 }
 
 TEST(Settings, EnvironmentBadValues) {
@@ -425,6 +432,8 @@ TEST(Settings, EnvironmentBadValues) {
     expect_env_error({{"HELLOD_UDP_ECHO", ""}}, {"HELLOD_UDP_ECHO: ''"});
     expect_env_error({{"HELLOD_REPLY", "%d"}}, {"HELLOD_REPLY: '%d' at byte 1"});
     expect_env_error({{"HELLOD_FAREWELL", "a\nb"}}, {"HELLOD_FAREWELL: ", "line feed"});
+    expect_env_error({{"HELLOD_LOG_FORMAT", "xml"}},
+                     {"HELLOD_LOG_FORMAT: 'xml' is not one of text, json"});
 }
 
 TEST(Settings, CurrentEnvironmentKeepsOnlyHellodVariables) {
@@ -530,6 +539,9 @@ TEST(Settings, ChoiceErrors) {
     expect_usage_error({"--framing", "crlf"}, {"--framing: 'crlf' is not one of line, raw"});
     expect_usage_error({"--log-level", "loud"},
                        {"--log-level: 'loud' is not one of trace, debug, info, warning, error"});
+    expect_usage_error({"--log-format", "logfmt"},
+                       {"--log-format: 'logfmt' is not one of text, json"});
+    expect_usage_error({"--log-format", ""}, {"--log-format: '' is not one of text, json"});
     expect_usage_error({"--udp-echo=maybe"}, {"--udp-echo: 'maybe' is not true or false"});
 }
 
@@ -616,6 +628,8 @@ TEST(Settings, BadValueInFile) {
                       {"exit-command: ' bye' starts or ends with a space or tab"});
     expect_file_error("udp-echo =\n", 1, {"udp-echo: '' is not true or false"});
     expect_file_error("write-timeout = 0 # never\n", 1, {"write-timeout: '0'", "forever"});
+    expect_file_error("log-level = debug\nlog-format = yaml\n", 2,
+                      {"log-format: 'yaml' is not one of text, json"});
 }
 
 TEST(Settings, ScalarSetTwiceInFile) {
@@ -645,7 +659,7 @@ TEST(Settings, IniOfDefaults) {
           "\nbacklog = 511\n", "\nmax-connections = 10000\n", "\nmax-connections-per-ip = 0\n",
           "\nidle-timeout = 300\n", "\nwrite-timeout = 30\n", "\nmax-line-bytes = 1024\n",
           "\nshutdown-timeout = 5\n", "\nudp-echo = false\n", "\nresolve-peers = false\n",
-          "\nlog-level = info\n"}) {
+          "\nlog-level = info\n", "\nlog-format = text\n"}) {
         EXPECT_TRUE(contains(ini, line)) << line << " not in:\n" << ini;
     }
     EXPECT_FALSE(contains(ini, "\nconfig")) << ini;
@@ -702,6 +716,7 @@ TEST(Settings, IniRoundTrips) {
     s.udp_echo = true;
     s.resolve_peers = true;
     s.log_level = LogLevel::warning;
+    s.log_format = LogFormat::json;
     EXPECT_EQ(round_trip(s), s) << to_ini(s);
 }
 
@@ -753,7 +768,7 @@ TEST(Settings, ShippedConfigShowsTheDefaults) {
     for (const char* name :
          {"protocol", "framing", "welcome", "reply", "exit-command", "farewell", "backlog",
           "max-connections", "max-connections-per-ip", "idle-timeout", "write-timeout",
-          "max-line-bytes", "shutdown-timeout", "udp-echo", "log-level"}) {
+          "max-line-bytes", "shutdown-timeout", "udp-echo", "log-level", "log-format"}) {
         EXPECT_TRUE(contains(uncommented, std::string("\n") + name + " = ")) << name;
     }
 }
@@ -768,6 +783,27 @@ TEST(LogLevel, NamesRoundTrip) {
     EXPECT_EQ(parse_log_level(""), std::nullopt);
     EXPECT_EQ(parse_log_level("fatal"), std::nullopt);
     EXPECT_EQ(parse_log_level("info "), std::nullopt);
+}
+
+TEST(LogFormat, NamesRoundTrip) {
+    for (const auto format : {LogFormat::text, LogFormat::json})
+        EXPECT_EQ(parse_log_format(to_string(format)), format);
+    EXPECT_EQ(parse_log_format("Json"), LogFormat::json);
+    EXPECT_EQ(parse_log_format(""), std::nullopt);
+    EXPECT_EQ(parse_log_format("logfmt"), std::nullopt);
+}
+
+TEST(Settings, LogFormatFromEachSource) {
+    EXPECT_EQ(settings_of({}).log_format, LogFormat::text);
+    EXPECT_EQ(settings_of({"--log-format=json"}).log_format, LogFormat::json);
+    EXPECT_EQ(settings_of({}, {{"HELLOD_LOG_FORMAT", " json "}}).log_format, LogFormat::json);
+    const TempFile file("log-format = json\n");
+    EXPECT_EQ(settings_of({"--config", file.c_str()}).log_format, LogFormat::json);
+    // The usual precedence: the command line over the environment over the file.
+    EXPECT_EQ(settings_of({"--config", file.c_str()}, {{"HELLOD_LOG_FORMAT", "text"}}).log_format,
+              LogFormat::text);
+    EXPECT_EQ(settings_of({"--log-format", "json"}, {{"HELLOD_LOG_FORMAT", "text"}}).log_format,
+              LogFormat::json);
 }
 
 }  // namespace
@@ -839,8 +875,10 @@ TEST(SettingsChanges, NamesEachChangedSettingInHelpOrder) {
     after.welcome = "Hi";
     after.listen = {"127.0.0.1:1"};
     after.idle_timeout = std::chrono::milliseconds(1);
-    EXPECT_EQ(changed_settings(before, after),
-              (std::vector<std::string>{"listen", "welcome", "idle-timeout", "log-level"}));
+    after.log_format = LogFormat::json;
+    EXPECT_EQ(
+        changed_settings(before, after),
+        (std::vector<std::string>{"listen", "welcome", "idle-timeout", "log-level", "log-format"}));
 }
 
 }  // namespace

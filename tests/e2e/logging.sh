@@ -1,0 +1,218 @@
+# shellcheck shell=bash
+# Cases for --log-format json, sourced by run.sh. A log shipper reads stderr line by line, so
+# every line is checked on its own with jq: one object, and of the documented shape.
+
+# The shape of one json log line, for jq -s over the line (so a line holding two values, or
+# none, fails): time, level and message first; an access line then has its typed fields and
+# nothing else, any other line nothing more.
+# shellcheck disable=SC2016  # $names here are jq's
+readonly JSON_LINE_SHAPE='
+def ts: test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}$");
+def count: type == "number" and . >= 0 and . == floor;
+def optional_string($key): (has($key) | not) or (.[$key] | type == "string");
+length == 1 and (.[0] |
+  type == "object"
+  and (keys_unsorted[0:3] == ["time", "level", "message"])
+  and (.time | type == "string" and ts)
+  and (.level | IN("trace", "debug", "info", "warning", "error"))
+  and (.message | type == "string")
+  and (if .message == "access" then
+         (keys_unsorted - ["host", "detail"]) ==
+           ["time", "level", "message", "peer", "duration", "lines", "bytes_in", "bytes_out", "end"]
+         and (.level == "info")
+         and (.peer | type == "string")
+         and optional_string("host")
+         and (.duration | type == "number" and . >= 0)
+         and (.lines | count) and (.bytes_in | count) and (.bytes_out | count)
+         and (.end | IN("exit", "eof", "idle", "busy", "shutdown", "error"))
+         and optional_string("detail")
+       else
+         keys_unsorted == ["time", "level", "message"]
+       end))'
+
+# expect_json_log FILE [journal]: every line of FILE is one json log line (with journal: after
+# a <N> priority that matches its level), FILE is valid UTF-8 with no raw control byte, and
+# each access line's duration has three decimals.
+expect_json_log() {
+    local file=$1 journal=${2:-} line n=0 priority
+    [[ -s $file ]] || fail "$file is empty"
+    [[ $(tail -c 1 "$file" | od -An -tx1 | tr -d ' ') == 0a ]] || fail "$file: the last line is unterminated"
+    iconv -f UTF-8 -t UTF-8 "$file" >/dev/null 2>&1 || fail "$file is not valid UTF-8"
+    if LC_ALL=C grep -q '[[:cntrl:]]' "$file"; then
+        fail "raw control bytes in $file: $(LC_ALL=C grep -m1 '[[:cntrl:]]' "$file" | show_bytes /dev/stdin)"
+    fi
+    while IFS= read -r line; do
+        n=$((n + 1))
+        if [[ -n $journal ]]; then
+            [[ $line =~ ^\<([0-7])\>(.*)$ ]] || fail "line $n has no <N> prefix: $(q "$line")"
+            priority=${BASH_REMATCH[1]}
+            line=${BASH_REMATCH[2]}
+            [[ $line =~ ^\{\"time\":\"[^\"]*\",\"level\":\"([a-z]+)\" ]] ||
+                fail "line $n: no level after the prefix: $(q "$line")"
+            case "$priority:${BASH_REMATCH[1]}" in
+                3:error | 4:warning | 6:info | 7:debug | 7:trace) ;;
+                *) fail "line $n: priority <$priority> for level ${BASH_REMATCH[1]}" ;;
+            esac
+        fi
+        jq -e -s "$JSON_LINE_SHAPE" <<<"$line" >/dev/null 2>&1 ||
+            fail "line $n of $file is not a json log line: $(q "$line")"
+        if [[ $line == *'"message":"access"'* && ! $line =~ \"duration\":[0-9]+\.[0-9]{3}, ]]; then
+            fail "line $n: duration without three decimals: $(q "$line")"
+        fi
+    done <"$file"
+    ((n > 0)) || fail "no lines in $file"
+}
+
+# expect_access NAME INDEX CONDITION...: NAME's log (all json) has an INDEX-th access line
+# (from 0) for which every jq CONDITION holds.
+expect_access() {
+    local name=$1 index=$2 record condition
+    shift 2
+    record=$(jq -c -s "[.[] | select(.message == \"access\")][$index]" "${HD_LOG[$name]}") ||
+        fail "jq cannot read ${HD_LOG[$name]}"
+    [[ $record != null ]] || fail "no access line #$index in $(tail -c 600 "${HD_LOG[$name]}")"
+    for condition in "$@"; do
+        jq -e "$condition" <<<"$record" >/dev/null ||
+            fail "access line #$index: not ($condition): $record"
+    done
+}
+
+# Sessions with hostile bytes at trace: each line a json object, the client's line in the
+# trace message escaped exactly as the text log escapes it, access fields matching the sessions.
+t_log_json_sessions() {
+    start_hellod d --log-format json --log-level trace
+    [[ $LOG_LINE == '{"time":"'*'","level":"info","message":"hellod '*' listening on 127.0.0.1:'* ]] ||
+        fail "start-up line: $LOG_LINE"
+    # NUL, ESC, quotes, a backslash, a lone CR, a bad lead byte, a stray continuation byte, an
+    # encoded surrogate, 0xFE, and good UTF-8 (Zoë); CR LF ends the line.
+    input in 'a\0b\e[31m"q"\\x\rc\xc3\x28\x80\xed\xa0\x80\xfe Zo\xc3\xab\r\nexit\n'
+    talk "${HD_PORT[d]}" out in -N
+    expect_file out 'Welcome!\r\nHello, a\0b\e[31m"q"\\x\rc\xc3\x28\x80\xed\xa0\x80\xfe Zo\xc3\xab!\r\nBye!\r\n'
+    must_log d '"message":"access"' 'the first session'
+    local want='line "a\x00b\x1b[31m\"q\"\\x\rc\xc3(\x80\xed\xa0\x80\xfe Zo'$'\xc3\xab''"'
+    jq -e -s --arg want "$want" 'any(.[]; .level == "trace" and (.message | endswith($want)))' d.log >/dev/null ||
+        fail "no trace line whose message ends $(q "$want"): $(grep -F '"trace"' d.log | head -c 600)"
+    expect_access d 0 '.lines == 2' ".bytes_in == $(wc -c <in)" ".bytes_out == $(wc -c <out)" \
+        '.end == "exit"' '.peer | test("^127\\.0\\.0\\.1:[0-9]+$")' '(has("host") or has("detail")) | not'
+
+    # A line-oriented client: socat turns LF into CR LF.
+    input in2 'Michael\nexit\n'
+    timeout "$WAIT" socat -t "$WAIT" - "TCP:127.0.0.1:${HD_PORT[d]},crlf" <in2 >out2 2>err2 ||
+        fail "socat failed or hung: $(head -c 300 err2)"
+    expect_file out2 'Welcome!\nHello, Michael!\nBye!\n'
+    must_log d '"message":"access"' 'the second session'
+    expect_access d 1 '.lines == 2' '.bytes_in == 15' '.bytes_out == 33' '.end == "exit"'
+
+    stop_hellod d TERM 5
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+    grep -qF '"level":"info","message":"stopped"}' d.log || fail "no stopped line: $(tail -c 300 d.log)"
+    expect_json_log d.log
+}
+
+# A turned-away client's access line is json too: end busy, with the reason as detail.
+t_log_json_busy() {
+    start_hellod d --log-format json --max-connections 1
+    client_open a "${HD_PORT[d]}"
+    client_expect a 'Welcome!'
+    : >empty
+    talk "${HD_PORT[d]}" out empty
+    expect_file out 'Error: server busy, try again later\r\n'
+    must_log d '"message":"access".*"end":"busy"' 'the turned-away client'
+    client_send a 'exit\n'
+    client_expect a 'Bye!'
+    client_expect_eof a
+    must_log d '"message":"access".*"end":"exit"' 'the session'
+    expect_access d 0 '.end == "busy"' '.detail == "max-connections 1 reached"' '.lines == 0' \
+        '.bytes_in == 0' '.bytes_out == 37'
+    expect_access d 1 '.end == "exit"' '.lines == 1' '.bytes_in == 5' 'has("detail") | not'
+    expect_json_log d.log
+}
+
+# SIGHUP with log-format changed in the file: the reload line is already in the new format,
+# and every line is wholly one format; then back again.
+t_log_json_reload() {
+    printf 'listen = 127.0.0.1:0\nlog-format = text\n' >hellod.conf
+    start_hellod_unwaited d --config hellod.conf
+    must_log d 'info  hellod .* listening on 127\.0\.0\.1:([0-9]+) ' 'the start-up line'
+    HD_PORT[d]=${BASH_REMATCH[1]}
+    input in 'Al\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    must_log d "^$TS info  access .* end=exit\$" 'the text session'
+
+    printf 'listen = 127.0.0.1:0\nlog-format = json\n' >hellod.conf
+    kill -HUP "${HD_PID[d]}"
+    must_log d '^\{"time":"[^"]+","level":"info","message":"reloaded hellod\.conf: changed log-format; ' 'the reload to json'
+    talk "${HD_PORT[d]}" out in
+    must_log d '^\{.*"message":"access",.*"end":"exit"\}$' 'the json session'
+
+    printf 'listen = 127.0.0.1:0\nlog-format = TEXT\n' >hellod.conf
+    kill -HUP "${HD_PID[d]}"
+    must_log d "^$TS info  reloaded hellod\\.conf: changed log-format; " 'the reload back to text'
+    talk "${HD_PORT[d]}" out in
+    must_log d "^$TS info  access .* end=exit\$" 'the text session after it'
+    stop_hellod d TERM 5
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+
+    # text until the reload to json, json until the reload back, then text.
+    local line n=0 part=text json_lines=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        if [[ $line == '{'*'"message":"reloaded hellod.conf: changed log-format; '* ]]; then
+            part=json
+        elif [[ $line =~ ^$TS\ info\ \ reloaded\ hellod\.conf:\ changed\ log-format\; ]]; then
+            part=text-again
+        fi
+        if [[ $part == json ]]; then
+            jq -e -s "$JSON_LINE_SHAPE" <<<"$line" >/dev/null 2>&1 ||
+                fail "line $n, between the reloads, is not a json log line: $(q "$line")"
+            json_lines=$((json_lines + 1))
+        else
+            [[ $line =~ ^$TS\ (info |warn |error|debug|trace)\  ]] ||
+                fail "line $n ($part) is not a text line: $(q "$line")"
+        fi
+    done <d.log
+    [[ $part == text-again ]] || fail "the reloads are not both in the log: $(head -c 800 d.log)"
+    ((json_lines >= 2)) || fail "only $json_lines json lines between the reloads"
+}
+
+# Under systemd: the <N> priority, then the object.
+t_log_json_journal() {
+    : >j.log
+    JOURNAL_STREAM=$(stat -c '%d:%i' j.log) start_hellod j --log-format json --log-level debug
+    input in 'Al\nexit\n'
+    talk "${HD_PORT[j]}" out in
+    must_log j '^<6>\{.*"message":"access",' 'the session'
+    stop_hellod j TERM 5
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+    grep -q '^<7>{.*"level":"debug","message":"connection from 127\.0\.0\.1:' j.log ||
+        fail "no <7> debug line: $(head -c 600 j.log)"
+    expect_json_log j.log journal
+}
+
+# A fatal error once the settings are read is one json error line; an error in the settings
+# themselves is the plain sentence, since the format is not known then.
+t_log_json_fatal() {
+    start_hellod first
+    run_bin r --listen "127.0.0.1:${HD_PORT[first]}" --log-format json
+    expect_fatal r 69 'already in use' "127.0.0.1:${HD_PORT[first]}"
+    expect_json_log r.err
+    jq -e '.level == "error" and (.message | startswith("hellod:") | not)' r.err >/dev/null ||
+        fail "not an error line with the bare sentence: $(cat r.err)"
+
+    : >f.log
+    JOURNAL_STREAM=$(stat -c '%d:%i' f.log) HELLOD_LOG_FORMAT=json timeout 30 "$HELLOD" \
+        --listen "127.0.0.1:${HD_PORT[first]}" 2>f.log </dev/null
+    RC=$?
+    ((RC == 69)) || fail "exit status $RC under the journal, wanted 69: $(head -c 300 f.log)"
+    expect_json_log f.log journal
+    grep -q '^<3>{' f.log || fail "fatal error without <3>: $(head -c 300 f.log)"
+
+    run_bin u --log-format yaml
+    expect_fatal u 64 "hellod: --log-format: 'yaml' is not one of text, json"
+    HELLOD_LOG_FORMAT=yaml run_bin e
+    expect_fatal e 78 "hellod: HELLOD_LOG_FORMAT: 'yaml' is not one of text, json"
+    run_bin b --log-format json --max-connections 0
+    expect_fatal b 64 'hellod: --max-connections: '
+}
+
+CASES+=(log_json_sessions log_json_busy log_json_reload log_json_journal log_json_fatal)
