@@ -144,8 +144,8 @@ class Session {
             if (auto r = expect_exact("welcome", settings_.welcome)) return *r;
         }
         // As long as a line may be, and never the exit command.
-        std::string probe_line(
-            std::string_view("probe").substr(0, std::max<std::size_t>(1, settings_.max_line_bytes)));
+        std::string probe_line(std::string_view("probe").substr(
+            0, std::max<std::size_t>(1, settings_.max_line_bytes)));
         if (probe_line == settings_.exit_command)
             probe_line.front() = probe_line.front() == 'p' ? 'q' : 'p';
         if (auto r = send(probe_line + std::string(protocol::crlf), "line")) return *r;

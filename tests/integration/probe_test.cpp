@@ -75,7 +75,8 @@ ProbeTarget local(unsigned port) {
 class ProbeTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        static const bool once = (log::init(LogLevel::error, log::Destination::terminal), true);
+        static const bool once =
+            (log::init(LogLevel::error, log::Destination::terminal, LogFormat::text), true);
         (void)once;
     }
 };
