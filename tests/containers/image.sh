@@ -50,26 +50,9 @@ TMP=$(ct_tmpdir) || exit 2
 # shellcheck source=checks.sh
 source "$SOURCE_DIR/tests/containers/checks.sh"
 
-LABELS=(--label "hellod.test.pid=$$")
-if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
-    LABELS+=(--label hellod.test.keep=1)
-    touch "$TMP/.keep"
-fi
-keep_or_remove() {
-    if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
-        ct_log "kept: containers $CT_A $CT_B; images $IMAGE $CONTEXT_IMAGE; files $TMP"
-        return 0
-    fi
-    ct_remove_container "$CT_A"
-    ct_remove_container "$CT_B"
-    ct_remove_image "$CONTEXT_IMAGE"
-    ct_remove_image "$IMAGE"
-    rm -rf --one-file-system -- "$TMP"
-}
-ct_on_exit keep_or_remove
-ct_reap_stale
+ct_own "$TMP" "$CT_A $CT_B" "$CONTEXT_IMAGE $IMAGE"
 
-BUILD_FLAGS=("${PM_BUILD_FLAGS[@]}" "${LABELS[@]}")
+BUILD_FLAGS=("${PM_BUILD_FLAGS[@]}" "${CT_LABELS[@]}")
 if [[ ${HELLOD_CT_LAYERS:-} == 1 ]]; then
     BUILD_FLAGS+=(--layers=true)
 else
@@ -127,7 +110,7 @@ oci_labels() {
     expect_out "$version" jq -r '.["org.opencontainers.image.version"]' <<<"$labels"
 }
 
-run_once() { PM_TIMEOUT=60 pm run --rm "${PM_RUN_FLAGS[@]}" "${LABELS[@]}" "$@"; }
+run_once() { PM_TIMEOUT=60 pm run --rm "${PM_RUN_FLAGS[@]}" "${CT_LABELS[@]}" "$@"; }
 
 # The runtime stage has the binary's libraries and nothing of the build stage.
 runtime_only() {
@@ -178,7 +161,7 @@ context_is_clean() {
 start() {
     local name=$1 log=$2
     shift 2
-    PM_TIMEOUT=60 pm run -d --name "$name" "${LABELS[@]}" "${PM_RUN_FLAGS[@]}" \
+    PM_TIMEOUT=60 pm run -d --name "$name" "${CT_LABELS[@]}" "${PM_RUN_FLAGS[@]}" \
         --log-driver k8s-file --log-opt "path=$log" "$@" >"$TMP/$name.run" 2>&1 || {
         tail -c 1000 "$TMP/$name.run"
         return 1

@@ -18,6 +18,9 @@
 #                              what ct_on_exit usually registers
 #   ct_tmpdir                  prints a new scratch directory /var/tmp/hellod-ct-PID.XXXXXX
 #                              (on disk, not a tmpfs: build contexts and root file systems)
+#   ct_own TMP "CONTAINERS" "IMAGES"
+#                              labels (CT_LABELS) and removes at exit what a run makes, or keeps
+#                              it with HELLOD_CT_KEEP=1
 #   ct_reap_stale              removes containers and images labelled hellod.test.pid=PID, and
 #                              scratch directories, whose PID is gone (a run killed with
 #                              SIGKILL, e.g. by ctest's timeout, cannot clean up after itself)
@@ -157,6 +160,38 @@ ct_reap_stale() {
 
 ct_tmpdir() {
     mktemp -d "/var/tmp/hellod-ct-$$.XXXXXX"
+}
+
+declare -a CT_LABELS=() CT_OWN_CONTAINERS=() CT_OWN_IMAGES=()
+CT_OWN_TMP=''
+
+# ct_own TMP "CONTAINER..." "IMAGE...": what this run makes. Sets CT_LABELS, the labels to give
+# every container and image it makes (its pid, for ct_reap_stale, and the keep flag); removes
+# the containers, the images and TMP at exit, or keeps them all with HELLOD_CT_KEEP=1; and
+# first reaps what dead runs left.
+ct_own() {
+    CT_OWN_TMP=$1
+    read -ra CT_OWN_CONTAINERS <<<"$2"
+    read -ra CT_OWN_IMAGES <<<"$3"
+    CT_LABELS=(--label "hellod.test.pid=$$")
+    if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
+        CT_LABELS+=(--label hellod.test.keep=1)
+        touch "$CT_OWN_TMP/.keep"
+    fi
+    ct_on_exit ct_keep_or_remove
+    ct_reap_stale
+}
+
+ct_keep_or_remove() {
+    local name
+    if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
+        ct_log "kept: containers ${CT_OWN_CONTAINERS[*]} (enter one with podman --runtime runc" \
+            "--cgroup-manager=cgroupfs exec -it NAME bash); images ${CT_OWN_IMAGES[*]}; files $CT_OWN_TMP"
+        return 0
+    fi
+    for name in "${CT_OWN_CONTAINERS[@]}"; do ct_remove_container "$name"; done
+    for name in "${CT_OWN_IMAGES[@]}"; do ct_remove_image "$name"; done
+    rm -rf --one-file-system -- "$CT_OWN_TMP"
 }
 
 # ---------------------------------------------------------------------------------------------

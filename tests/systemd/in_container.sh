@@ -54,23 +54,7 @@ CT="hellod-systemd-$RUN_ID"
 TMP=$(ct_tmpdir) || exit 2
 STAGE="$TMP/ctx/stage"
 
-# What this run makes carries its pid (and the keep flag), for ct_reap_stale.
-LABELS=(--label "hellod.test.pid=$$")
-if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
-    LABELS+=(--label hellod.test.keep=1)
-    touch "$TMP/.keep"
-fi
-keep_or_remove() {
-    if [[ ${HELLOD_CT_KEEP:-} == 1 ]]; then
-        ct_log "kept: podman --runtime runc --cgroup-manager=cgroupfs exec -it $CT bash; image $IMAGE; files $TMP"
-        return 0
-    fi
-    ct_remove_container "$CT"
-    ct_remove_image "$IMAGE"
-    rm -rf --one-file-system -- "$TMP"
-}
-ct_on_exit keep_or_remove
-ct_reap_stale
+ct_own "$TMP" "$CT" "$IMAGE"
 
 # ---------------------------------------------------------------------------------------------
 # Cases
@@ -420,7 +404,7 @@ COPY stage/ /
 EOF
 
 t=$SECONDS
-PM_TIMEOUT=600 pm build "${PM_BUILD_FLAGS[@]}" "${LABELS[@]}" \
+PM_TIMEOUT=600 pm build "${PM_BUILD_FLAGS[@]}" "${CT_LABELS[@]}" \
     -t "$IMAGE" -f "$TMP/ctx/Containerfile" "$TMP/ctx" >"$TMP/build.log" 2>&1 ||
     fatal "podman build failed: $(tail -c 1500 "$TMP/build.log")"
 timing "image build" $((SECONDS - t))
@@ -435,7 +419,7 @@ fi
 
 t=$SECONDS
 # systemd as PID 1, with the capabilities its sandboxing needs: see PM_SYSTEMD_RUN_FLAGS.
-pm run -d --name "$CT" "${LABELS[@]}" \
+pm run -d --name "$CT" "${CT_LABELS[@]}" \
     "${PM_SYSTEMD_RUN_FLAGS[@]}" "${PM_RUN_FLAGS[@]}" \
     "$IMAGE" /sbin/init >"$TMP/run.log" 2>&1 ||
     fatal "podman run failed: $(tail -c 1000 "$TMP/run.log")"
