@@ -15,6 +15,7 @@
 #include "log.hpp"
 #include "net/fd.hpp"
 #include "test_client.hpp"
+#include "test_log.hpp"
 #include "test_server.hpp"
 
 namespace hellod::testing {
@@ -74,11 +75,7 @@ ProbeTarget local(unsigned port) {
 
 class ProbeTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        static const bool once =
-            (log::init(LogLevel::error, log::Destination::terminal, LogFormat::text), true);
-        (void)once;
-    }
+    void SetUp() override { log_to_terminal(LogLevel::error); }
 };
 
 TEST_F(ProbeTest, EachProtocolAndFramingIsHealthy) {

@@ -10,6 +10,7 @@
 
 #include "log.hpp"
 #include "test_client.hpp"
+#include "test_log.hpp"
 #include "test_server.hpp"
 
 namespace hellod::testing {
@@ -19,11 +20,7 @@ using namespace std::chrono_literals;
 
 class ServerTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        static const bool once =
-            (log::init(LogLevel::warning, log::Destination::terminal, LogFormat::text), true);
-        (void)once;
-    }
+    void SetUp() override { log_to_terminal(LogLevel::warning); }
 };
 
 TEST_F(ServerTest, ServesTheSpecTranscriptByteForByte) {

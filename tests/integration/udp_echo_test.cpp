@@ -14,6 +14,7 @@
 
 #include "log.hpp"
 #include "net/listener.hpp"
+#include "test_log.hpp"
 #include "test_server.hpp"
 #include "udp_client.hpp"
 
@@ -65,9 +66,7 @@ class UdpEchoTest : public ::testing::Test {
   protected:
     void SetUp() override {
         // Debug, so that every datagram's log line is built (and checked by the sanitizers).
-        static const bool once =
-            (log::init(LogLevel::debug, log::Destination::terminal, LogFormat::text), true);
-        (void)once;
+        log_to_terminal(LogLevel::debug);
     }
 };
 
