@@ -58,14 +58,30 @@ void send_text(int fd, std::string_view text) {
     ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
 }
 
-// Reads what the client sends until it closes its side (bounded by a receive timeout).
-std::string read_all(int fd) {
+// Every read of a scripted server is bounded, so a probe that misbehaves fails the test.
+void bound_reads(int fd) {
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+// Reads what the client sends until it closes its side.
+std::string read_all(int fd) {
+    bound_reads(fd);
     std::string in;
     char buffer[512];
     for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
         in.append(buffer, static_cast<std::size_t>(n));
+    return in;
+}
+
+// Reads up to and including the next "\n".
+std::string read_line(int fd) {
+    bound_reads(fd);
+    std::string in;
+    for (char c; ::recv(fd, &c, 1, 0) == 1;) {
+        in += c;
+        if (c == '\n') break;
+    }
     return in;
 }
 
@@ -201,15 +217,12 @@ TEST_F(ProbeTest, AShuttingDownServerIsUnhealthy) {
         << result.sentence;
 }
 
-TEST_F(ProbeTest, AServerThatDoesNotCloseAfterTheFarewellIsUnhealthy) {
+TEST_F(ProbeTest, AServerThatSendsMoreAfterTheFarewellIsUnhealthy) {
     ScriptedServer chatty([](int fd) {
         send_text(fd, "Welcome!\r\n");
-        timeval tv{5, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        char buffer[64];
-        ::recv(fd, buffer, sizeof buffer, 0);  // "probe\r\n"
+        if (read_line(fd) != "probe\r\n") return;
         send_text(fd, "Hello, probe!\r\n");
-        ::recv(fd, buffer, sizeof buffer, 0);  // "exit\r\n"
+        if (read_line(fd) != "exit\r\n") return;
         send_text(fd, "Bye!\r\nand more\r\n");
     });
     const auto result = probe(local(chatty.port()), quick_settings(), 5s);
@@ -221,7 +234,7 @@ TEST_F(ProbeTest, AServerThatDoesNotCloseAfterTheFarewellIsUnhealthy) {
 
 TEST_F(ProbeTest, AnEchoServerThatAltersTheBytesIsUnhealthy) {
     ScriptedServer upper([](int fd) {
-        std::string in = read_all(fd);
+        std::string in = read_line(fd);
         for (char& c : in)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         send_text(fd, in);
@@ -229,8 +242,11 @@ TEST_F(ProbeTest, AnEchoServerThatAltersTheBytesIsUnhealthy) {
     Settings settings = quick_settings();
     settings.protocol = Protocol::echo;
     settings.welcome.clear();
-    const auto result = probe(local(upper.port()), settings, 1s);
-    EXPECT_FALSE(result.healthy) << result.sentence;
+    const auto result = probe(local(upper.port()), settings, 5s);
+    EXPECT_FALSE(result.healthy);
+    EXPECT_NE(result.sentence.find("is not healthy: it sent 'HELLOD --PROBE: THE QUICK"),
+              std::string::npos)
+        << result.sentence;
 }
 
 TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
