@@ -286,7 +286,7 @@ if env.get("CHART"):
             f.write(s + " " + " ".join("NaN" if v is None else "%.3f" % v for v in vals) + "\n")
     cols = len(cpu_cs)
     gp = ["set terminal %s size 1100,480 font ',10'" % env["CHART"],
-          "set output 'benchmarks.png'",
+          "set output 'benchmarks.png'", "set termoption noenhanced",
           "set multiplot layout 1,2 title 'hellod and the references (%s)'" % env["COMMIT"].split()[0],
           "set style data histograms", "set style histogram clustered gap 1",
           "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set grid ytics",
