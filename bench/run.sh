@@ -85,13 +85,13 @@ server_cmd() {
 # start_server NAME: on a free port (PORT), pinned to SCPU, stderr to a log file (as to
 # journald); waits at most 10 s for it to accept.
 start_server() {
-    local cmd i
+    local cmd
     PORT=$("$BENCH" free-port) || return 1
     cmd=$(server_cmd "$1" "$PORT") || return 1
     # shellcheck disable=SC2086  # the command is split on purpose
     taskset -c "$SCPU" $cmd </dev/null >/dev/null 2>>"$RUN/$1.log" &
     SERVER_PID=$!
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         kill -0 "$SERVER_PID" 2>/dev/null || { SERVER_PID=''; return 1; }
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
         sleep 0.05
@@ -179,9 +179,10 @@ done
 
 # ---- the report: written beside OUT's files, then moved into place
 mkdir -p "$OUT"
+KNOBS="DUR=$DUR WARMUP=$WARMUP REPS=$REPS HOLD_N=$HOLD_N HOLD_SECS=$HOLD_SECS PP_CONNS=\"$PP_CONNS\" CHURN_C=$CHURN_C SETTLE=$SETTLE STARTUP_RUNS=$STARTUP_RUNS SERVER_CPU=$SCPU CLIENT_CPU=$CCPU SERVERS=\"$SERVERS\""
 REPRO="make bench"
 [ "${PEERS}" = none ] && REPRO="PEERS=none $REPRO"
-KNOBS="DUR=$DUR WARMUP=$WARMUP REPS=$REPS HOLD_N=$HOLD_N HOLD_SECS=$HOLD_SECS PP_CONNS=\"$PP_CONNS\" CHURN_C=$CHURN_C SETTLE=$SETTLE STARTUP_RUNS=$STARTUP_RUNS SERVER_CPU=$SCPU CLIENT_CPU=$CCPU"
+REPRO="$KNOBS $REPRO"
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && COMMIT="$COMMIT (with uncommitted changes)"
 CHART=''
@@ -189,7 +190,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     if gnuplot -e 'set terminal pngcairo' 2>/dev/null; then CHART=pngcairo
     elif gnuplot -e 'set terminal png' 2>/dev/null; then CHART=png; fi
 fi
-if ! KNOBS=$KNOBS COMMIT=$COMMIT REPRO="$KNOBS $REPRO" HOLD_N=$HOLD_N PP_CONNS=$PP_CONNS \
+if ! KNOBS=$KNOBS COMMIT=$COMMIT REPRO=$REPRO HOLD_N=$HOLD_N PP_CONNS=$PP_CONNS \
     CHURN_C=$CHURN_C SCPU=$SCPU CCPU=$CCPU NOFILE=$(ulimit -n) CHART=$CHART \
     python3 "$ROOT/bench/report.py" "$REC" "$RUN"; then
     say "the report could not be made; nothing in $OUT was changed"

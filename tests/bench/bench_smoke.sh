@@ -29,8 +29,7 @@ start_server() {
     PORT=$("$BENCH" free-port) || return 1
     nice -n 19 "$HELLOD" --listen "127.0.0.1:$PORT" --log-level warning "$@" 2>>"$WORK/hellod.log" &
     SERVER_PID=$!
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         kill -0 "$SERVER_PID" 2>/dev/null || return 1
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
         sleep 0.05

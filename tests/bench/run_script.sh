@@ -28,7 +28,7 @@ DUR=0.3 WARMUP=0.1 REPS=1 HOLD_N=100 HOLD_SECS=0.2 PP_CONNS="1 16" SETTLE=0 STAR
     SERVERS=hellod PEERS=none OUT=$OUT timeout 120 nice -n 19 "$SRC/bench/run.sh" "$BUILD" \
     2>"$OUT/run.err"
 rc=$?
-[ "$rc" = 0 ] && ok "run.sh exits 0" || ko "run.sh exits 0 (got $rc): $(tail -5 "$OUT/run.err")"
+if [ "$rc" = 0 ]; then ok "run.sh exits 0"; else ko "run.sh exits 0 (got $rc): $(tail -5 "$OUT/run.err")"; fi
 
 md=$OUT/benchmarks.md
 if grep -qE '^\| hellod \| ok \| [0-9,]+ \| [0-9,]+ \|' "$md" 2>/dev/null; then
