@@ -10,15 +10,18 @@ DEPS := cmake g++ make pkg-config libboost-program-options-dev libboost-log-dev 
         libgtest-dev libsystemd-dev expect telnet socat netcat-openbsd procps netbase \
         systemd groff-base man-db podman runc debootstrap jq
 
+# make bench only: gnuplot for the chart (bookworm's gnuplot-nox has pngcairo), taskset to pin,
+# python3 for the report; and what the reference servers' build.sh needs, when they are there.
+BENCH_DEPS := gnuplot-nox util-linux python3 netcat-openbsd jq
+PEERS_DEPS := golang-go libboost-dev
+PEERS ?= ../shared/peers
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all run test deps configure build clean format format-check
-
-all: build
-
-deps:
+# $(call install_missing,PACKAGES): apt-get install those not installed (dpkg-query), if any.
+define install_missing
 	@missing=""; \
-	for p in $(DEPS); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -26,6 +29,14 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+.PHONY: all run test deps configure build clean format format-check bench bench-deps
+
+all: build
+
+deps:
+	$(call install_missing,$(DEPS))
 
 $(BUILD_DIR)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
@@ -42,11 +53,19 @@ run: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 300 -j$(JOBS)
 
+# hellod against the reference servers (when $(PEERS) exists) with hellod-bench; writes
+# docs/benchmarks.md, .png and .jsonl. Knobs: see bench/run.sh (DUR, REPS, HOLD_N, SERVERS...).
+bench-deps:
+	$(call install_missing,$(BENCH_DEPS) $(if $(filter-out none,$(PEERS)),$(if $(wildcard $(PEERS)/build.sh),$(PEERS_DEPS))))
+
+bench: build bench-deps
+	PEERS=$(PEERS) bench/run.sh $(BUILD_DIR)
+
 format:
-	clang-format -i daemon/*.cpp daemon/*.hpp daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp
+	clang-format -i daemon/*.cpp daemon/*.hpp daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp bench/*/*.cpp bench/*/*.hpp
 
 format-check:
-	clang-format --dry-run -Werror daemon/*.cpp daemon/*.hpp daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp
+	clang-format --dry-run -Werror daemon/*.cpp daemon/*.hpp daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp bench/*/*.cpp bench/*/*.hpp
 
 clean:
 	rm -rf $(BUILD_DIR)
