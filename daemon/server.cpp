@@ -28,13 +28,21 @@ std::string errno_text(int error) {
     return std::strerror(error);
 }
 
+// write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
+void wake(int eventfd) noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto ignored = ::write(eventfd, &one, sizeof one);
+}
+
 }  // namespace
 
 Server::Server(std::shared_ptr<const Settings> settings, std::vector<net::Listener> listeners)
     : settings_(std::move(settings)),
       listeners_(std::move(listeners)),
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+      reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      // A thread that ended holds its stack until it is joined: the loop joins it at once.
+      workers_(Workers::Options{.on_thread_end = [this] { wake(wake_.get()); }}) {
     if (!wake_)
         throw FatalError(exit_code::os_error, "cannot create an eventfd: " + errno_text(errno));
 }
@@ -45,16 +53,6 @@ Server::~Server() {
     table_.cut_all();
     workers_.join_all();
 }
-
-namespace {
-
-// write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
-void wake(int eventfd) noexcept {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto ignored = ::write(eventfd, &one, sizeof one);
-}
-
-}  // namespace
 
 // Lock-free atomics, so both are safe in a signal handler.
 static_assert(std::atomic<bool>::is_always_lock_free);
@@ -107,6 +105,7 @@ void Server::run(const sigset_t* wait_mask) {
         if (fds[0].revents != 0) {
             std::uint64_t count = 0;
             [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
+            workers_.reap();
             if (stop_requested_.load() || session_over_.load()) break;
             if (reload_requested_.exchange(false)) reload();
         }

@@ -1,61 +1,103 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
-#include <system_error>
-#include <thread>
 #include <vector>
+
+#include "worker_thread.hpp"
 
 namespace hellod {
 
-// Owns every worker thread and joins each one: a finished worker hands its own std::thread to
-// the finished list, and the next spawn() (or join_all()) joins it, so threads never pile up
-// and none is detached.
+// Runs each task on a thread of its own, and keeps threads that finished a task parked for a
+// while so that the next task reuses one instead of paying for a new thread (clone, a fresh
+// stack, the kernel's task set-up, and unmapping it all again): still one thread per live
+// task, as many as there are tasks. A parked thread that is not needed within park_time, or
+// that finds max_parked threads parked already, ends, and is joined by reap(): no thread is
+// ever detached, and join_all() (or the destructor) joins every one.
 class Workers {
   public:
-    Workers() = default;
+    struct Options {
+        std::size_t stack_size = WorkerThread::default_stack_size;
+        // Enough for the bursts of short sessions a busy daemon sees; a parked thread holds
+        // only its stack's touched pages (a few KiB).
+        std::size_t max_parked = 64;
+        std::chrono::milliseconds park_time{10'000};
+        // Called on the ending thread, after no lock is held, when a thread has ended and
+        // reap() would join it: the owner's cue to call reap() soon.
+        std::function<void()> on_thread_end;
+    };
+
+    Workers() : Workers(Options{}) {}
+    explicit Workers(Options options);
     Workers(const Workers&) = delete;
     Workers& operator=(const Workers&) = delete;
     ~Workers() { join_all(); }
 
-    // Runs fn(std::move(item)) on a new thread. When the system cannot start a thread, returns
-    // false and leaves `item` with the caller (who turns the client away); nothing is lost.
+    // Runs fn(std::move(item)) on a parked thread, or on a new one. When the system cannot
+    // start a thread, returns false and leaves `item` with the caller (who turns the client
+    // away); nothing is lost.
     template <typename T, typename Fn>
     bool spawn(std::unique_ptr<T>& item, Fn fn) {
-        reap();
-        T* const raw = item.get();
-        std::lock_guard lock(mutex_);
-        const auto self = running_.emplace(running_.end());
-        try {
-            // Constructed under the lock: the thread's last step takes the same lock, so it
-            // cannot move *self before *self holds it.
-            *self = std::thread([this, self, raw, fn = std::move(fn)]() mutable {
-                fn(std::unique_ptr<T>(raw));
-                finish(self);
-            });
-        } catch (const std::system_error&) {
-            running_.erase(self);
-            return false;
-        }
-        (void)item.release();  // the thread owns it now
-        return true;
+        std::unique_ptr<Task> task = std::make_unique<ItemTask<T, Fn>>(item, std::move(fn));
+        if (dispatch(task)) return true;
+        static_cast<ItemTask<T, Fn>&>(*task).give_back(item);
+        return false;
     }
 
-    // Waits for every running worker to finish and joins all of them.
+    // Joins the threads that have ended. Cheap when there are none.
+    void reap();
+
+    // Waits for every task to finish, ends the parked threads and joins every thread.
     void join_all();
 
-    std::size_t running() const;
+    std::size_t running() const;  // tasks being run
+    std::size_t parked() const;   // threads waiting for a task
+    std::size_t threads() const;  // threads started and not yet joined
 
   private:
-    void reap();
-    void finish(std::list<std::thread>::iterator self);
+    class Task {
+      public:
+        virtual ~Task() = default;
+        virtual void run() = 0;
+    };
 
+    template <typename T, typename Fn>
+    class ItemTask final : public Task {
+      public:
+        ItemTask(std::unique_ptr<T>& item, Fn fn) : item_(std::move(item)), fn_(std::move(fn)) {}
+        void run() override { fn_(std::move(item_)); }
+        void give_back(std::unique_ptr<T>& item) { item = std::move(item_); }
+
+      private:
+        std::unique_ptr<T> item_;
+        Fn fn_;
+    };
+
+    struct Worker {
+        std::condition_variable wake;  // a task was handed over, or the pool is ending
+        std::unique_ptr<Task> task;    // handed over under the mutex
+        std::list<Worker>::iterator self;
+        WorkerThread thread;
+    };
+
+    bool dispatch(std::unique_ptr<Task>& task);
+    void work(Worker& me);
+    void join(std::list<Worker>& ended);
+
+    const Options options_;
     mutable std::mutex mutex_;
-    std::condition_variable finished_one_;
-    std::list<std::thread> running_;
-    std::vector<std::thread> finished_;
+    std::condition_variable all_idle_;  // running_ fell to 0
+    std::condition_variable one_ended_;
+    std::list<Worker> live_;       // threads running a task or parked
+    std::list<Worker> ended_;      // threads that returned, to be joined
+    std::vector<Worker*> parked_;  // most recently parked last: its stack is warm
+    std::size_t running_ = 0;
+    bool ending_ = false;  // join_all(): parked threads end instead of waiting
 };
 
 }  // namespace hellod

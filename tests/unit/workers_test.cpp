@@ -1,12 +1,15 @@
 #include "workers.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace hellod {
 namespace {
@@ -63,6 +66,99 @@ TEST(Workers, TheDestructorJoinsEveryThread) {
         }
     }
     EXPECT_EQ(ran.load(), 200);
+}
+
+// Runs one task and waits until it has finished and its thread is parked again.
+template <typename Fn>
+bool run_one(Workers& workers, Fn fn) {
+    auto item = std::make_unique<int>(0);
+    if (!workers.spawn(item, [fn](std::unique_ptr<int>) mutable { fn(); })) return false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (workers.running() != 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    return workers.running() == 0;
+}
+
+TEST(Workers, ANewTaskReusesAParkedThread) {
+    Workers workers;
+    std::thread::id first;
+    std::thread::id second;
+    ASSERT_TRUE(run_one(workers, [&] { first = std::this_thread::get_id(); }));
+    // The thread parks after running_ falls; wait for it to be on the list.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (workers.parked() != 1 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    ASSERT_EQ(workers.parked(), 1u);
+    ASSERT_TRUE(run_one(workers, [&] { second = std::this_thread::get_id(); }));
+    EXPECT_EQ(first, second);
+    EXPECT_EQ(workers.threads(), 1u);
+}
+
+TEST(Workers, ParkedThreadsAreBoundedAndEndAfterTheirParkTime) {
+    std::mutex mutex;
+    std::condition_variable ended;
+    int ends = 0;
+    Workers workers(Workers::Options{
+        .max_parked = 3, .park_time = std::chrono::milliseconds(200), .on_thread_end = [&] {
+            std::lock_guard lock(mutex);
+            ++ends;
+            ended.notify_all();
+        }});
+    Gate gate;
+    constexpr int tasks = 10;
+    for (int i = 0; i < tasks; ++i) {
+        auto item = std::make_unique<int>(i);
+        ASSERT_TRUE(workers.spawn(item, [&](std::unique_ptr<int>) {
+            std::unique_lock lock(gate.mutex);
+            ++gate.arrived;
+            gate.changed.notify_all();
+            gate.changed.wait(lock, [&] { return gate.open; });
+        }));
+    }
+    {
+        std::unique_lock lock(gate.mutex);
+        ASSERT_TRUE(gate.changed.wait_for(lock, std::chrono::seconds(10),
+                                          [&] { return gate.arrived == tasks; }));
+        gate.open = true;
+        gate.changed.notify_all();
+    }
+    {
+        // Seven find three parked and end at once; the three end after their park time.
+        std::unique_lock lock(mutex);
+        EXPECT_TRUE(ended.wait_for(lock, std::chrono::seconds(10), [&] { return ends == tasks; }));
+    }
+    workers.reap();
+    EXPECT_EQ(workers.threads(), 0u);
+    EXPECT_EQ(workers.parked(), 0u);
+}
+
+TEST(Workers, JoinAllEndsParkedThreads) {
+    Workers::Options options;
+    options.park_time = std::chrono::hours(1);
+    Workers workers(options);
+    ASSERT_TRUE(run_one(workers, [] {}));
+    workers.join_all();  // would wait an hour if the parked thread were not told
+    EXPECT_EQ(workers.threads(), 0u);
+    // And the pool still works afterwards.
+    std::atomic<bool> ran{false};
+    ASSERT_TRUE(run_one(workers, [&] { ran = true; }));
+    EXPECT_TRUE(ran.load());
+}
+
+TEST(Workers, ThreadsGetTheStackSizeAskedFor) {
+    constexpr std::size_t asked = 256 * 1024;
+    Workers::Options options;
+    options.stack_size = asked;
+    Workers workers(options);
+    std::size_t got = 0;
+    ASSERT_TRUE(run_one(workers, [&] {
+        pthread_attr_t attr;
+        ASSERT_EQ(pthread_getattr_np(pthread_self(), &attr), 0);
+        ASSERT_EQ(pthread_attr_getstacksize(&attr, &got), 0);
+        pthread_attr_destroy(&attr);
+    }));
+    EXPECT_GE(got, asked);
+    EXPECT_LT(got, asked + 64 * 1024);
 }
 
 }  // namespace
