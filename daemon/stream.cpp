@@ -23,7 +23,10 @@ constexpr std::size_t kLingerDrainBytes = 64 * 1024;
 
 }  // namespace
 
-Stream::Stream(int fd, Options options) : fd_(fd), options_(options) {
+Stream::Stream(int fd, Options options)
+    : fd_(fd),
+      options_(options),
+      capacity_(std::min(inline_buffer, std::max<std::size_t>(options.read_buffer, 1))) {
     // Kernel timeouts rather than poll(): the hot path stays one syscall per read or write.
     if (options_.read_timeout.count() > 0) set_timeout(SO_RCVTIMEO, options_.read_timeout);
     if (options_.write_timeout.count() > 0) set_timeout(SO_SNDTIMEO, options_.write_timeout);
@@ -41,24 +44,33 @@ void Stream::set_timeout(int option, milliseconds timeout) {
 }
 
 void Stream::make_room(std::size_t max_size) {
-    if (in_.empty()) {
-        in_ = std::vector<char>(std::max<std::size_t>(options_.read_buffer, 1));
-    }
     if (begin_ == end_) {
         begin_ = end_ = scanned_ = 0;
     } else if (begin_ > 0) {
         // The pending partial line is at most limit+1 bytes: cheap next to a syscall, and it
         // gives the next read the whole buffer.
-        std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+        std::memmove(in_, in_ + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    if (end_ < in_.size() || in_.size() >= max_size) return;
-    // A fresh vector rather than resize(): resize may round capacity up past max_size, and the
-    // bound on memory per connection is the point of the limit.
-    std::vector<char> bigger(std::min(std::max(in_.size() * 2, in_.size() + 1), max_size));
-    std::memcpy(bigger.data(), in_.data(), end_);
-    in_.swap(bigger);
+    std::size_t wanted = capacity_;
+    if (end_ == capacity_) {
+        wanted = std::max(capacity_ * 2, capacity_ + 1);  // one line longer than the buffer
+    } else if (read_filled_) {
+        wanted = options_.read_buffer;  // more was waiting: read it in fewer calls
+    }
+    // The bound on memory per connection is the point of the limit: never past max_size.
+    wanted = std::min(wanted, max_size);
+    if (wanted > capacity_) resize(wanted);
+}
+
+void Stream::resize(std::size_t capacity) {
+    assert(begin_ == 0 && end_ <= capacity);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    std::memcpy(bigger.get(), in_, end_);
+    heap_ = std::move(bigger);
+    in_ = heap_.get();
+    capacity_ = capacity;
 }
 
 Stream::Status Stream::fill() {
@@ -72,11 +84,11 @@ Stream::Status Stream::fill() {
     const auto cancelled = [this](std::memory_order order) {
         return options_.cancel != nullptr && options_.cancel->load(order);
     };
-    assert(end_ < in_.size() && "a zero-length recv would look like end of input");
+    assert(end_ < capacity_ && "a zero-length recv would look like end of input");
     ssize_t n = 0;
     for (;;) {
         if (cancelled(std::memory_order_relaxed)) return Status::cancelled;
-        n = ::recv(fd_, in_.data() + end_, in_.size() - end_, 0);
+        n = ::recv(fd_, in_ + end_, capacity_ - end_, 0);
         if (n > 0) break;
         const int err = n == 0 ? 0 : errno;
         if (err == EINTR) continue;
@@ -92,10 +104,11 @@ Stream::Status Stream::fill() {
         return Status::error;
     }
     const auto received = static_cast<std::size_t>(n);
+    read_filled_ = received == capacity_ - end_;
     bytes_in_ += received;
     std::size_t kept = received;
     if (filter_ != nullptr) {
-        const InputFilter::Result result = filter_->filter({in_.data() + end_, received});
+        const InputFilter::Result result = filter_->filter({in_ + end_, received});
         kept = result.kept;
         if (result.stop) stopped_ = true;
     }
@@ -107,7 +120,7 @@ Stream::Line Stream::read_line(std::size_t limit) {
     limit = std::min(limit, std::numeric_limits<std::size_t>::max() - 2);
     for (;;) {
         if (begin_ + scanned_ < end_) {
-            const char* const base = in_.data();
+            const char* const base = in_;
             const void* nl = std::memchr(base + begin_ + scanned_, '\n', end_ - begin_ - scanned_);
             if (nl != nullptr) {
                 const std::size_t start = begin_;
@@ -139,7 +152,7 @@ Stream::Line Stream::read_line(std::size_t limit) {
             scanned_ = 0;
             if (in_[start + length - 1] == '\r') --length;
             if (length > limit) return {Status::too_long, {}};
-            return {Status::ok, {in_.data() + start, length}};
+            return {Status::ok, {in_ + start, length}};
         }
         if (pending > limit + 1) {
             // Cannot become a valid line even if "\r\n" comes next: say so now rather than
@@ -161,15 +174,15 @@ Stream::Line Stream::read_some(std::size_t max) {
     // A read the filter consumed entirely (only telnet commands) is not a chunk: read again.
     while (begin_ == end_) {
         // One read must be able to return `max` bytes: under raw framing that is one message.
-        if (in_.size() < max) in_ = std::vector<char>(max);
         make_room(options_.read_buffer);
+        if (capacity_ < max) resize(max);
         if (const Status status = fill(); status != Status::ok) return {status, {}};
     }
     const std::size_t start = begin_;
     const std::size_t length = std::min(max, end_ - begin_);
     begin_ += length;
     scanned_ = scanned_ > length ? scanned_ - length : 0;
-    return {Status::ok, {in_.data() + start, length}};
+    return {Status::ok, {in_ + start, length}};
 }
 
 Stream::Status Stream::write(std::string_view bytes) {

@@ -1,12 +1,13 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "input_filter.hpp"
 
@@ -28,7 +29,10 @@ class Stream {
     };
 
     struct Options {
-        std::size_t read_buffer = 4096;  // grown to max_line+2 when read_line needs more
+        // The most one read asks for while input arrives faster than it is read; the buffer
+        // starts smaller, inside the stream, and grows to this only then, or to max_line+2
+        // when read_line needs that much for one line.
+        std::size_t read_buffer = 4096;
         std::size_t write_buffer = 4096;
         std::chrono::milliseconds read_timeout{0};   // 0 = wait forever
         std::chrono::milliseconds write_timeout{0};  // 0 = wait forever
@@ -75,22 +79,32 @@ class Stream {
     std::string error_text() const;
     bool write_failed() const noexcept { return write_failed_; }
     // Bytes held by the read buffer (for tests: it must stay within max(read_buffer, limit+2)).
-    std::size_t buffer_capacity() const noexcept { return in_.capacity(); }
+    std::size_t buffer_capacity() const noexcept { return capacity_; }
+
+    // The read buffer a stream starts with, inside the stream itself (so on the worker's
+    // stack): short lines, the daemon's usual input, never touch the heap, and an idle
+    // session costs no heap memory at all.
+    static constexpr std::size_t inline_buffer = 512;
 
   private:
     Status fill();  // one read into the buffer (after flushing output)
     Status send_all(std::string_view bytes);
     void set_timeout(int option, std::chrono::milliseconds timeout);
     void make_room(std::size_t max_size);  // room for one more read, buffer <= max_size
+    void resize(std::size_t capacity);     // keeps the buffered bytes (begin_ must be 0)
 
     int fd_;
     Options options_;
     InputFilter* filter_ = nullptr;
-    std::vector<char> in_;
-    std::size_t begin_ = 0;    // first unread byte in in_
-    std::size_t end_ = 0;      // one past the last buffered byte
-    std::size_t scanned_ = 0;  // bytes from begin_ already known to hold no '\n'
-    bool discarding_ = false;  // inside the rest of an over-long line
+    std::array<char, inline_buffer> inline_;
+    std::unique_ptr<char[]> heap_;  // once the buffer outgrows inline_
+    char* in_ = inline_.data();
+    std::size_t capacity_;
+    bool read_filled_ = false;  // the last read filled all the room it was given
+    std::size_t begin_ = 0;     // first unread byte in in_
+    std::size_t end_ = 0;       // one past the last buffered byte
+    std::size_t scanned_ = 0;   // bytes from begin_ already known to hold no '\n'
+    bool discarding_ = false;   // inside the rest of an over-long line
     bool eof_ = false;
     bool stopped_ = false;  // the filter ended the input
     std::string out_;

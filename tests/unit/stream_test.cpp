@@ -322,6 +322,34 @@ TEST(Stream, HugeLineIsRefusedEarlyInBoundedMemory) {
     EXPECT_EQ(stream.bytes_in(), kHuge + 7);
 }
 
+TEST(Stream, ShortLinesStayInTheInlineBuffer) {
+    SocketPair pair;
+    Stream stream(pair.ours.get(), options());
+    for (int i = 0; i < 100; ++i) {
+        send_all(pair.peer.get(), "Michael\n");
+        const Stream::Line line = stream.read_line(1024);
+        ASSERT_EQ(line.status, Status::ok);
+        EXPECT_EQ(text(line), "Michael");
+    }
+    EXPECT_EQ(stream.buffer_capacity(), Stream::inline_buffer) << "no heap buffer was needed";
+}
+
+TEST(Stream, ABurstGrowsTheBufferToReadBufferAndNoFurther) {
+    SocketPair pair;
+    std::string burst;
+    for (int i = 0; i < 1000; ++i)
+        burst += "line " + std::to_string(i) + "\n";
+    send_all(pair.peer.get(), burst);
+    Stream stream(pair.ours.get(), options());
+    for (int i = 0; i < 1000; ++i) {
+        const Stream::Line line = stream.read_line(1024);
+        ASSERT_EQ(line.status, Status::ok);
+        ASSERT_EQ(text(line), "line " + std::to_string(i));
+    }
+    EXPECT_EQ(stream.buffer_capacity(), options().read_buffer)
+        << "reads that fill the buffer mean more is waiting: one buffer of read_buffer bytes";
+}
+
 TEST(Stream, PartialLineAtEofIsReturnedThenEof) {
     SocketPair pair;
     send_all(pair.peer.get(), "one\nabc");
