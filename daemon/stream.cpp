@@ -28,8 +28,9 @@ Stream::Stream(int fd, Options options)
       options_(options),
       capacity_(std::min(inline_buffer, std::max<std::size_t>(options.read_buffer, 1))) {
     // Kernel timeouts rather than poll(): the hot path stays one syscall per read or write.
+    // The write timeout is set only once a send would block (see send_all): most sessions
+    // never fill the socket's buffer.
     if (options_.read_timeout.count() > 0) set_timeout(SO_RCVTIMEO, options_.read_timeout);
-    if (options_.write_timeout.count() > 0) set_timeout(SO_SNDTIMEO, options_.write_timeout);
 }
 
 void Stream::set_timeout(int option, milliseconds timeout) {
@@ -209,18 +210,35 @@ Stream::Status Stream::flush() {
 
 Stream::Status Stream::send_all(std::string_view bytes) {
     if (write_failed_) return Status::error;
+    // A reply that fits the socket's buffer leaves in one call that cannot block, and needs
+    // no timeout; only the rest of one that does not fit waits, under write_timeout.
+    std::size_t sent = 0;
+    const ssize_t first = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (first >= 0) {
+        sent = static_cast<std::size_t>(first);
+        bytes_out_ += static_cast<std::uint64_t>(first);
+        if (sent == bytes.size()) return Status::ok;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        write_failed_ = true;
+        errno_ = errno;
+        return Status::error;
+    }
     const milliseconds write_timeout = options_.write_timeout;
     const bool timed = write_timeout.count() > 0;
     // SO_SNDTIMEO bounds one send() without progress; a client that reads a trickle makes
     // progress forever. The deadline bounds the whole flush. Reading the clock (vDSO) costs
     // nothing next to the send itself.
     const Clock::time_point deadline = timed ? Clock::now() + write_timeout : Clock::time_point{};
+    if (timed && !send_timeout_set_) {
+        set_timeout(SO_SNDTIMEO, write_timeout);
+        send_timeout_set_ = true;
+    }
     bool lowered = false;
     Status status = Status::ok;
     int failure = 0;
-    std::size_t sent = 0;
+    const std::size_t first_sent = sent;
     while (sent < bytes.size()) {
-        if (timed && sent > 0) {
+        if (timed && sent > first_sent) {
             // Only after a partial send: the common single-send flush never gets here.
             const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
             if (left.count() <= 0) {
@@ -258,9 +276,20 @@ std::string Stream::error_text() const {
     return std::strerror(errno_);
 }
 
+bool Stream::client_may_send_more() {
+    // Input read but not consumed (lines pipelined after the last one), or input the kernel
+    // holds already: a client that sends like that may have more in flight.
+    if (begin_ < end_ || discarding_) return true;
+    char byte = 0;
+    return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 void Stream::close_gracefully(milliseconds linger) {
     (void)flush();
     (void)::shutdown(fd_, SHUT_WR);
+    // nginx's heuristic: lingering costs a wait and a wake-up per session, and only protects
+    // against a client still sending; one that closed, or that sent nothing unread, is done.
+    if (eof_ || !client_may_send_more()) return;
     const milliseconds budget = std::max(linger, milliseconds{1});
     const Clock::time_point deadline = Clock::now() + budget;
     std::array<char, 4096> sink;

@@ -64,9 +64,11 @@ class Stream {
     Status write(std::string_view bytes);
     Status flush();
 
-    // Orderly close of the write side: flush, shutdown(SHUT_WR), then read and discard what the
-    // peer still sends, for at most `linger` or 64 KiB, so that closing with unread input does
-    // not reset the connection and destroy replies in flight (as nginx's lingering close).
+    // Orderly close of the write side: flush, shutdown(SHUT_WR), then, when the client may still
+    // be sending (input pipelined past the last line, or more already arrived), read and
+    // discard what it sends for at most `linger` or 64 KiB, so that closing with unread input
+    // does not reset the connection and destroy replies in flight (nginx's lingering close,
+    // with its heuristic).
     void close_gracefully(std::chrono::milliseconds linger);
 
     void set_input_filter(InputFilter* filter) noexcept { filter_ = filter; }
@@ -90,6 +92,7 @@ class Stream {
     Status fill();  // one read into the buffer (after flushing output)
     Status send_all(std::string_view bytes);
     void set_timeout(int option, std::chrono::milliseconds timeout);
+    bool client_may_send_more();
     void make_room(std::size_t max_size);  // room for one more read, buffer <= max_size
     void resize(std::size_t capacity);     // keeps the buffered bytes (begin_ must be 0)
 
@@ -112,6 +115,7 @@ class Stream {
     std::uint64_t bytes_out_ = 0;
     int errno_ = 0;
     bool write_failed_ = false;
+    bool send_timeout_set_ = false;  // SO_SNDTIMEO, set the first time a send could block
 };
 
 }  // namespace hellod

@@ -725,6 +725,7 @@ TEST(Stream, CloseGracefullyDeliversPendingOutputThenEof) {
 
 TEST(Stream, CloseGracefullyReturnsWithinLingerWhenPeerStaysOpen) {
     SocketPair pair;
+    send_all(pair.peer.get(), "more than we read\n");  // a client still sending
     Stream stream(pair.ours.get(), options());
     const auto start = Clock::now();
     stream.close_gracefully(200ms);
@@ -734,9 +735,33 @@ TEST(Stream, CloseGracefullyReturnsWithinLingerWhenPeerStaysOpen) {
     EXPECT_EQ(recv_until_eof(pair.peer.get()), "");  // our side was shut down
 }
 
+TEST(Stream, CloseGracefullyDoesNotLingerWhenTheClientSentNothingMore) {
+    SocketPair pair;
+    send_all(pair.peer.get(), "exit\n");
+    Stream stream(pair.ours.get(), options());
+    ASSERT_EQ(stream.read_line(1024).status, Status::ok);
+    ASSERT_EQ(stream.write("Bye!\r\n"), Status::ok);
+    const auto start = Clock::now();
+    stream.close_gracefully(5000ms);
+    EXPECT_LT(since(start), 1000ms) << "nothing unread: no wait for the client's close";
+    EXPECT_EQ(recv_until_eof(pair.peer.get()), "Bye!\r\n");
+}
+
+TEST(Stream, CloseGracefullyLingersWhenLinesWerePipelinedPastTheLastOne) {
+    SocketPair pair;
+    send_all(pair.peer.get(), "exit\nstill typing\n");
+    Stream stream(pair.ours.get(), options());
+    ASSERT_EQ(stream.read_line(1024).status, Status::ok);
+    const auto start = Clock::now();
+    stream.close_gracefully(200ms);
+    EXPECT_GE(since(start), 150ms) << "a pipelining client may have more in flight";
+}
+
 TEST(Stream, CloseGracefullyIsNotExtendedByATricklingPeer) {
     SocketPair pair;
     std::atomic<bool> done{false};
+    // Already sending when the close starts, so the close must linger.
+    ASSERT_EQ(::send(pair.peer.get(), "z", 1, MSG_NOSIGNAL), 1);
     // One byte every 10 ms: each recv succeeds well within the linger, so only a deadline
     // over the whole linger ends it (64 KiB at this rate would take 11 minutes).
     std::jthread trickler([&] {
@@ -758,6 +783,7 @@ TEST(Stream, CloseGracefullyIsNotExtendedByATricklingPeer) {
 
 TEST(Stream, CloseGracefullyDrainsAtMost64KiB) {
     SocketPair pair;
+    send_all(pair.peer.get(), std::string(4096, 'f'));  // already sending when the close starts
     std::jthread flooder([fd = pair.peer.get()] {
         const std::string block(4096, 'f');
         // Ends when the stream's end is closed (EPIPE) or, failing that, after 5 s.
