@@ -5,6 +5,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions/message.hpp>
 #include <boost/log/sinks/auto_newline_mode.hpp>
@@ -14,7 +15,9 @@
 #include <boost/log/sources/severity_logger.hpp>
 #include <boost/log/utility/formatting_ostream.hpp>
 #include <boost/shared_ptr.hpp>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -49,23 +52,46 @@ int syslog_priority(LogLevel level) {
     return 6;
 }
 
+// Appends `value` in decimal, at least `width` digits (zero-padded).
+void append_number(std::string& out, std::uint64_t value, int width = 1) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    for (auto n = static_cast<int>(end - digits); n < width; ++n)
+        out += '0';
+    out.append(digits, end);
+}
+
 // 2026-11-21T05:24:07.123+00:00: local time, as operators read it, with the offset so that
-// lines from hosts in different zones still sort.
+// lines from hosts in different zones still sort. Each thread keeps the text of the last
+// second it formatted: localtime_r and strftime run once a second, not once a line.
 void append_timestamp(std::string& out) {
+    struct Second {
+        std::time_t seconds = -1;
+        char date_time[32] = {};  // 2026-11-21T05:24:07
+        std::size_t date_time_length = 0;
+        char offset[40] = {};  // +00:00 (sized for any long, as the compiler checks)
+    };
+    thread_local Second cached;
     const auto now = std::chrono::system_clock::now();
     const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    if (seconds != cached.seconds) {
+        std::tm local{};
+        localtime_r(&seconds, &local);
+        cached.date_time_length =
+            std::strftime(cached.date_time, sizeof cached.date_time, "%Y-%m-%dT%H:%M:%S", &local);
+        const long offset_minutes = local.tm_gmtoff / 60;
+        const long magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+        std::snprintf(cached.offset, sizeof cached.offset, "%c%02ld:%02ld",
+                      offset_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+        cached.seconds = seconds;
+    }
     const auto millis =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
         1000;
-    std::tm local{};
-    localtime_r(&seconds, &local);
-    char buffer[64];
-    std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &local);
-    const long offset_minutes = local.tm_gmtoff / 60;
-    const long magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-    std::snprintf(buffer + n, sizeof buffer - n, ".%03d%c%02ld:%02ld", static_cast<int>(millis),
-                  offset_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
-    out += buffer;
+    out.append(cached.date_time, cached.date_time_length);
+    out += '.';
+    append_number(out, static_cast<std::uint64_t>(millis), 3);
+    out += cached.offset;
 }
 
 std::string_view level_word(LogLevel level) {
@@ -213,12 +239,19 @@ void write_access(const AccessRecord& record) {
     constexpr LogLevel level = LogLevel::info;
     if (!enabled(level)) return;
     const LogFormat line_format = format();
-    char duration[32];
-    std::snprintf(duration, sizeof duration, "%.3f",
-                  std::chrono::duration<double>(record.duration).count());
-    const std::string lines = std::to_string(record.lines);
-    const std::string in = std::to_string(record.bytes_in);
-    const std::string out = std::to_string(record.bytes_out);
+    // Seconds with three decimals, rounded to the nearest millisecond: 0.012
+    const auto total_ms = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, (record.duration.count() + 500'000) / 1'000'000));
+    std::string duration;
+    append_number(duration, total_ms / 1000);
+    duration += '.';
+    append_number(duration, total_ms % 1000, 3);
+    std::string lines;
+    append_number(lines, record.lines);
+    std::string in;
+    append_number(in, record.bytes_in);
+    std::string out;
+    append_number(out, record.bytes_out);
 
     std::string line;
     line.reserve(160 + record.host.size() + record.detail.size());
@@ -244,8 +277,15 @@ void write_access(const AccessRecord& record) {
             append_escaped(line, record.host);  // from a PTR record: the peer's to choose
             line += '"';
         }
-        line += std::string(" duration=") + duration + "s lines=" + lines + " in=" + in +
-                " out=" + out + " end=";
+        line += " duration=";
+        line += duration;
+        line += "s lines=";
+        line += lines;
+        line += " in=";
+        line += in;
+        line += " out=";
+        line += out;
+        line += " end=";
         line += record.end;
         if (!record.detail.empty()) {
             line += " detail=\"";
