@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -105,7 +106,7 @@ void Server::run(const sigset_t* wait_mask) {
         if (fds[0].revents != 0) {
             std::uint64_t count = 0;
             [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
-            workers_.reap();
+            after_threads_ended(workers_.reap());
             if (stop_requested_.load() || session_over_.load()) break;
             if (reload_requested_.exchange(false)) reload();
         }
@@ -126,6 +127,21 @@ void Server::serve_one(net::UniqueFd fd, const sigset_t* wait_mask) {
     }
     one_shot_ = true;
     if (handle(std::move(fd), peer, length)) run(wait_mask);
+}
+
+void Server::after_threads_ended(std::size_t joined) {
+    ended_since_trim_ += joined;
+    if (ended_since_trim_ == 0) return;
+    // What a burst of sessions freed stays with the allocator, scattered between what is still
+    // in use, unless it is handed back. Once the burst is over (no session left, or a thousand
+    // threads gone), give back whole free pages; at most once a second, since it walks the heap.
+    const auto now = std::chrono::steady_clock::now();
+    if ((table_.size() == 0 || ended_since_trim_ >= 1024) &&
+        now - last_trim_ >= std::chrono::seconds(1)) {
+        ::malloc_trim(0);
+        last_trim_ = now;
+        ended_since_trim_ = 0;
+    }
 }
 
 ServerStatus Server::status() const {

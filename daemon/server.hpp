@@ -69,6 +69,7 @@ class Server {
     void refuse(Connection& connection, std::string_view why);
     void out_of_descriptors(int listen_fd, int error);
     void back_off(std::chrono::milliseconds pause);
+    void after_threads_ended(std::size_t joined);
     void reload();
     void apply(std::shared_ptr<const Settings> next);
     void drain();
@@ -91,6 +92,8 @@ class Server {
     Workers workers_;        // declared last: joined before anything its workers use goes
     std::chrono::steady_clock::time_point paused_until_{};
     std::chrono::steady_clock::time_point last_exhaustion_warning_{};
+    std::size_t ended_since_trim_ = 0;  // worker threads joined since the last malloc_trim
+    std::chrono::steady_clock::time_point last_trim_{};
 };
 
 }  // namespace hellod

@@ -61,18 +61,19 @@ void Workers::work(Worker& me) {
     if (options_.on_thread_end) options_.on_thread_end();
 }
 
-void Workers::join(std::list<Worker>& ended) {
+std::size_t Workers::join(std::list<Worker>& ended) {
     for (auto& worker : ended)
         worker.thread.join();
+    return ended.size();
 }
 
-void Workers::reap() {
+std::size_t Workers::reap() {
     std::list<Worker> ended;
     {
         std::lock_guard lock(mutex_);
         ended.splice(ended.end(), ended_);
     }
-    join(ended);
+    return join(ended);
 }
 
 void Workers::join_all() {

@@ -49,8 +49,8 @@ class Workers {
         return false;
     }
 
-    // Joins the threads that have ended. Cheap when there are none.
-    void reap();
+    // Joins the threads that have ended and returns how many. Cheap when there are none.
+    std::size_t reap();
 
     // Waits for every task to finish, ends the parked threads and joins every thread.
     void join_all();
@@ -87,7 +87,7 @@ class Workers {
 
     bool dispatch(std::unique_ptr<Task>& task);
     void work(Worker& me);
-    void join(std::list<Worker>& ended);
+    static std::size_t join(std::list<Worker>& ended);
 
     const Options options_;
     mutable std::mutex mutex_;
