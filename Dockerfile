@@ -30,7 +30,7 @@ COPY systemd/ systemd/
 # while the static binary needs only libstdc++ and libsystemd, which the slim image has already
 # (apt itself uses them).
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-        -DHELLOD_BUILD_TESTS=OFF -DBoost_USE_STATIC_LIBS=ON \
+        -DHELLOD_BUILD_TESTS=OFF -DHELLOD_BUILD_BENCH=OFF -DBoost_USE_STATIC_LIBS=ON \
     && cmake --build build -j"$(nproc)" \
     && DESTDIR=/stage cmake --install build --strip
 

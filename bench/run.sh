@@ -19,6 +19,8 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 BUILD=$(cd "${1:?usage: bench/run.sh BUILD_DIR}" && pwd) || exit 64
 HELLOD=$BUILD/hellod
 BENCH=$BUILD/hellod-bench
@@ -91,11 +93,8 @@ start_server() {
     # shellcheck disable=SC2086  # the command is split on purpose
     taskset -c "$SCPU" $cmd </dev/null >/dev/null 2>>"$RUN/$1.log" &
     SERVER_PID=$!
-    for _ in $(seq 1 200); do
-        kill -0 "$SERVER_PID" 2>/dev/null || { SERVER_PID=''; return 1; }
-        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-        sleep 0.05
-    done
+    wait_accepting "$SERVER_PID" "$PORT" 200 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || SERVER_PID=''
     return 1
 }
 

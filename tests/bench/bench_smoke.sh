@@ -11,6 +11,8 @@ set -uo pipefail
 
 HELLOD=$1
 BENCH=$2
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../../bench/lib.sh"
 WORK=$(mktemp -d /tmp/bench-smoke.XXXXXX)
 PASSED=0
 FAILED=0
@@ -27,14 +29,9 @@ trap cleanup EXIT
 # accepts, polling at most 5 s.
 start_server() {
     PORT=$("$BENCH" free-port) || return 1
-    nice -n 19 "$HELLOD" --listen "127.0.0.1:$PORT" --log-level warning "$@" 2>>"$WORK/hellod.log" &
+    "$HELLOD" --listen "127.0.0.1:$PORT" --log-level warning "$@" 2>>"$WORK/hellod.log" &
     SERVER_PID=$!
-    for _ in $(seq 1 100); do
-        kill -0 "$SERVER_PID" 2>/dev/null || return 1
-        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_accepting "$SERVER_PID" "$PORT"
 }
 
 stop_server() {
@@ -47,7 +44,7 @@ stop_server() {
 
 # bench ARGS...: one bounded hellod-bench run; its JSON in OUT, exit status in RC.
 bench() {
-    OUT=$(nice -n 19 timeout 30 "$BENCH" "$@" 2>"$WORK/bench.err")
+    OUT=$(timeout 30 "$BENCH" "$@" 2>"$WORK/bench.err")
     RC=$?
 }
 
@@ -86,7 +83,9 @@ OUT=$(grep -c '^held 50$' "$WORK/bench.err" | sed 's/^/{"n":/; s/$/}/')
 check "hold says 'held 50' on stderr" '.n == 1'
 
 # hold until a signal: wait (bounded) for 'held', then SIGTERM; the verify still runs.
-nice -n 19 timeout 30 "$BENCH" hold --target "127.0.0.1:$PORT" -c 20 >"$WORK/hold.out" \
+# --foreground: timeout passes our SIGTERM on to hellod-bench once, not again to the group
+# (a second one would cut the verify short).
+timeout --foreground 30 "$BENCH" hold --target "127.0.0.1:$PORT" -c 20 >"$WORK/hold.out" \
     2>"$WORK/hold.err" &
 HOLD_PID=$!
 for _ in $(seq 1 100); do

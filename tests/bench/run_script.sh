@@ -25,7 +25,7 @@ ko() {
 }
 
 DUR=0.3 WARMUP=0.1 REPS=1 HOLD_N=100 HOLD_SECS=0.2 PP_CONNS="1 16" SETTLE=0 STARTUP_RUNS=3 \
-    SERVERS=hellod PEERS=none OUT=$OUT timeout 120 nice -n 19 "$SRC/bench/run.sh" "$BUILD" \
+    SERVERS=hellod PEERS=none OUT=$OUT timeout 120 "$SRC/bench/run.sh" "$BUILD" \
     2>"$OUT/run.err"
 rc=$?
 if [ "$rc" = 0 ]; then ok "run.sh exits 0"; else ko "run.sh exits 0 (got $rc): $(tail -5 "$OUT/run.err")"; fi

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -94,16 +95,35 @@ TEST(Workers, ANewTaskReusesAParkedThread) {
     EXPECT_EQ(workers.threads(), 1u);
 }
 
-TEST(Workers, ParkedThreadsAreBoundedAndEndAfterTheirParkTime) {
+// Counts the threads a pool reports as ended.
+struct EndCounter {
     std::mutex mutex;
     std::condition_variable ended;
     int ends = 0;
-    Workers workers(Workers::Options{
-        .max_parked = 3, .park_time = std::chrono::milliseconds(200), .on_thread_end = [&] {
+    std::function<void()> callback() {
+        return [this] {
             std::lock_guard lock(mutex);
             ++ends;
             ended.notify_all();
-        }});
+        };
+    }
+    bool wait_for(int n) {
+        std::unique_lock lock(mutex);
+        return ended.wait_for(lock, std::chrono::seconds(10), [&] { return ends >= n; });
+    }
+    int count() {
+        std::lock_guard lock(mutex);
+        return ends;
+    }
+};
+
+TEST(Workers, AtMostMaxParkedThreadsStayParked) {
+    EndCounter counter;
+    Workers::Options options;
+    options.max_parked = 3;
+    options.park_time = std::chrono::hours(1);  // only the bound can end a thread here
+    options.on_thread_end = counter.callback();
+    Workers workers(options);
     Gate gate;
     constexpr int tasks = 10;
     for (int i = 0; i < tasks; ++i) {
@@ -122,11 +142,24 @@ TEST(Workers, ParkedThreadsAreBoundedAndEndAfterTheirParkTime) {
         gate.open = true;
         gate.changed.notify_all();
     }
-    {
-        // Seven find three parked and end at once; the three end after their park time.
-        std::unique_lock lock(mutex);
-        EXPECT_TRUE(ended.wait_for(lock, std::chrono::seconds(10), [&] { return ends == tasks; }));
-    }
+    ASSERT_TRUE(counter.wait_for(tasks - 3));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (workers.running() != 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    EXPECT_EQ(counter.count(), tasks - 3) << "three found room to park";
+    workers.reap();
+    EXPECT_EQ(workers.parked(), 3u);
+    EXPECT_EQ(workers.threads(), 3u);
+}
+
+TEST(Workers, AParkedThreadEndsAfterItsParkTime) {
+    EndCounter counter;
+    Workers::Options options;
+    options.park_time = std::chrono::milliseconds(100);
+    options.on_thread_end = counter.callback();
+    Workers workers(options);
+    ASSERT_TRUE(run_one(workers, [] {}));
+    EXPECT_TRUE(counter.wait_for(1)) << "the parked thread was still there after 10 s";
     workers.reap();
     EXPECT_EQ(workers.threads(), 0u);
     EXPECT_EQ(workers.parked(), 0u);
