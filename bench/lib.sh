@@ -13,3 +13,14 @@ wait_accepting() {
     done
     return 1
 }
+
+# stop_server [SECONDS]: SIGTERM to SERVER_PID (when set), SIGKILL if it has not exited after
+# SECONDS (10), reaped either way; clears SERVER_PID.
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    timeout "${1:-10}" tail --pid="$SERVER_PID" -f /dev/null 2>/dev/null ||
+        kill -KILL "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=''
+}

@@ -48,7 +48,7 @@ REC=$RUN/records.jsonl
 : >"$REC"
 SERVER_PID=''
 cleanup() {
-    stop_server
+    stop_server 10
     rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -98,14 +98,6 @@ start_server() {
     return 1
 }
 
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    timeout 10 tail --pid="$SERVER_PID" -f /dev/null 2>/dev/null || kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=''
-}
-
 # record SERVER TEST REP JSON: one line of benchmarks.jsonl (hellod-bench's fields and ours)
 record() {
     local json=${4:-}
@@ -145,7 +137,7 @@ for name in $SERVERS; do
     if ! start_server "$name"; then
         say "$name: did not start"
         record "$name" check 1 '{"transcript":"did not start"}'
-        stop_server
+        stop_server 10
         continue
     fi
     if check_transcript; then t=ok; else t=FAIL; fi
@@ -160,11 +152,11 @@ for name in $SERVERS; do
         -c "$HOLD_N" -d "$HOLD_SECS" --pid "$SERVER_PID" 2>>"$RUN/bench.err" | tail -1)
     record "$name" "hold" 1 "$out"
     say "$name: hold $HOLD_N: $(jq -r '"\(.held) held, \(.answered) answered, RSS \(.server_rss_before_kb) -> \(.server_rss_held_kb) KiB"' <<<"${out:-null}" 2>/dev/null)"
-    stop_server
+    stop_server 10
 
     if [ "$name" = hellod ] && start_server hellod-echo; then
         load hellod "pingpong-echo c=16" pingpong -c 16 --protocol echo
-        stop_server
+        stop_server 10
     fi
 
     PORT=$("$BENCH" free-port)

@@ -20,7 +20,7 @@ SERVER_PID=''
 PORT=''
 
 cleanup() {
-    stop_server
+    stop_server 6
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -32,14 +32,6 @@ start_server() {
     "$HELLOD" --listen "127.0.0.1:$PORT" --log-level warning "$@" 2>>"$WORK/hellod.log" &
     SERVER_PID=$!
     wait_accepting "$SERVER_PID" "$PORT"
-}
-
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    timeout 6 tail --pid="$SERVER_PID" -f /dev/null 2>/dev/null || kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=''
 }
 
 # bench ARGS...: one bounded hellod-bench run; its JSON in OUT, exit status in RC.
@@ -98,21 +90,21 @@ RC=$?
 OUT=$(cat "$WORK/hold.out")
 check "hold until SIGTERM, then verify" "$RC == 0 and .held == 20 and .answered == 20
     and .errors == 0"
-stop_server
+stop_server 6
 
 start_server --protocol echo || echo "hellod (echo) did not start"
 bench pingpong --protocol echo --target "127.0.0.1:$PORT" -c 4 -d 0.3 --pid "$SERVER_PID"
 check "pingpong echo, 4 connections" "$RC == 0 and .protocol == \"echo\" and $SANE"
 bench churn --protocol echo --target "127.0.0.1:$PORT" -c 4 -d 0.3
 check "churn echo, 4 slots" "$RC == 0 and .protocol == \"echo\" and $SANE"
-stop_server
+stop_server 6
 
 # The checker must be able to fail: a different reply is a mismatch, and nothing measured.
 start_server --reply 'Hi, %s!' || echo "hellod (Hi) did not start"
 bench pingpong --target "127.0.0.1:$PORT" -c 4 -d 0.3
 check "a wrong reply is caught (mismatch, exit 3)" "$RC == 3 and .error_kinds.mismatch > 0
     and .ops == 0"
-stop_server
+stop_server 6
 
 # Nobody listening: connect errors, exit 3, within the connect timeout.
 PORT=$("$BENCH" free-port)
