@@ -2,6 +2,8 @@
 # missing with apt-get (quietly, and only when something is missing), configure, build, go.
 
 BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+TSAN_DIR  ?= build-tsan
 JOBS      ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHELLOD_WERROR=ON
 
@@ -31,7 +33,8 @@ define install_missing
 	fi
 endef
 
-.PHONY: all run test deps configure build clean format format-check bench bench-deps
+.PHONY: all run test test-quick test-asan test-tsan deps configure build clean format format-check \
+        bench bench-deps
 
 all: build
 
@@ -50,8 +53,27 @@ build: configure
 run: build
 	exec ./$(BUILD_DIR)/hellod --config config/hellod.conf
 
-test: build
+# Every test, as CI runs it (.ci/run): the suite in the normal build, then the whole suite again
+# under ASan+UBSan and under TSan (tests/sanitizers/run.sh: any report from any process fails).
+test: test-quick test-asan test-tsan
+
+# The normal build's suite alone: the quick loop while working.
+test-quick: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 300 -j$(JOBS)
+
+$(ASAN_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DHELLOD_SANITIZE=address
+
+$(TSAN_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(TSAN_DIR) $(CMAKE_FLAGS) -DHELLOD_SANITIZE=thread
+
+test-asan: deps $(ASAN_DIR)/CMakeCache.txt
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+	tests/sanitizers/run.sh $(ASAN_DIR) --timeout 600 -j$(JOBS)
+
+test-tsan: deps $(TSAN_DIR)/CMakeCache.txt
+	cmake --build $(TSAN_DIR) -j$(JOBS)
+	tests/sanitizers/run.sh $(TSAN_DIR) --timeout 600 -j$(JOBS)
 
 # hellod against the reference servers (when $(PEERS) exists) with hellod-bench; writes
 # docs/benchmarks.md, .png and .jsonl. Knobs: see bench/run.sh (DUR, REPS, HOLD_N, SERVERS...).
@@ -68,4 +90,4 @@ format-check:
 	clang-format --dry-run -Werror daemon/*.cpp daemon/*.hpp daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp bench/*/*.cpp bench/*/*.hpp
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

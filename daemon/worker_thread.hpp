@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <functional>
 
+#include "sanitizers.hpp"
+
 namespace hellod {
 
 // A joinable thread with a stack of a chosen size, which std::thread cannot set. The default
@@ -13,7 +15,7 @@ namespace hellod {
 // then holds hundreds of stacks instead of five.
 class WorkerThread {
   public:
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(HELLOD_ASAN) || defined(HELLOD_TSAN)
     // Sanitizers put redzones and shadow frames on the stack: give them the usual size.
     static constexpr std::size_t default_stack_size = 8 * 1024 * 1024;
 #else

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "sanitizers.hpp"
+
 namespace hellod {
 namespace {
 
@@ -191,7 +193,9 @@ TEST(Workers, ThreadsGetTheStackSizeAskedFor) {
         pthread_attr_destroy(&attr);
     }));
     EXPECT_GE(got, asked);
+#ifndef HELLOD_TSAN  // TSan's pthread_create adds room of its own to every stack
     EXPECT_LT(got, asked + 64 * 1024);
+#endif
 }
 
 }  // namespace
