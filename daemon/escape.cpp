@@ -1,5 +1,7 @@
 #include "escape.hpp"
 
+#include <cstdint>
+
 #include "utf8.hpp"
 
 namespace hellod {
@@ -12,10 +14,21 @@ void append_hex(std::string& out, unsigned char byte) {
     out += digits[byte & 0xf];
 }
 
-// Well-formed UTF-8 that is not a C1 control (U+0080..U+009F: some terminals obey them).
+// Code points that are well-formed but still act on whoever reads the log: U+2028 and U+2029
+// end a line for some viewers (one event must stay one line), and the bidirectional controls
+// reorder what is shown (CVE-2021-42574), so a name could make a line read as something else.
+bool acts_on_display(std::uint32_t code_point) {
+    return code_point == 0x061c || code_point == 0x200e || code_point == 0x200f ||
+           (code_point >= 0x2028 && code_point <= 0x202e) ||
+           (code_point >= 0x2066 && code_point <= 0x2069);
+}
+
+// Well-formed UTF-8 that is not a C1 control (U+0080..U+009F: some terminals obey them) nor one
+// of the above.
 std::size_t printable_utf8(std::string_view bytes) {
     const auto sequence = utf8_sequence(bytes);
-    if (!sequence || sequence->code_point <= 0x9f) return 0;
+    if (!sequence || sequence->code_point <= 0x9f || acts_on_display(sequence->code_point))
+        return 0;
     return sequence->length;
 }
 

@@ -7,8 +7,10 @@ namespace hellod {
 
 // Makes client-supplied bytes safe for a log line: printable ASCII and well-formed UTF-8 pass
 // through; backslash and double quote are backslash-escaped; \t \r \n become those escapes;
-// other control bytes, C1 controls (U+0080..U+009F), DEL and bytes that are not valid UTF-8
-// become \xHH. The result never holds a byte that a terminal would act on.
+// other control bytes, C1 controls (U+0080..U+009F), DEL, bytes that are not valid UTF-8, and
+// the bytes of the line and paragraph separators (U+2028, U+2029) and the bidirectional controls
+// (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) become \xHH. The result never holds a
+// byte that a terminal would act on, nor anything that splits or reorders a line on screen.
 void append_escaped(std::string& out, std::string_view bytes);
 std::string escaped(std::string_view bytes);
 

@@ -25,6 +25,18 @@ TEST(Escape, WellFormedUtf8PassesButC1ControlsAndBadBytesDoNot) {
     EXPECT_EQ(escaped("\xff"), "\\xff");
 }
 
+TEST(Escape, LineSeparatorsAndBidiControlsAreEscapedThoughWellFormed) {
+    EXPECT_EQ(escaped("a\xe2\x80\xa8z"), "a\\xe2\\x80\\xa8z");  // U+2028 LINE SEPARATOR
+    EXPECT_EQ(escaped("\xe2\x80\xa9"), "\\xe2\\x80\\xa9");      // U+2029 PARAGRAPH SEPARATOR
+    EXPECT_EQ(escaped("\xe2\x80\xae"), "\\xe2\\x80\\xae");      // U+202E RIGHT-TO-LEFT OVERRIDE
+    EXPECT_EQ(escaped("\xe2\x81\xa6"), "\\xe2\\x81\\xa6");      // U+2066 LEFT-TO-RIGHT ISOLATE
+    EXPECT_EQ(escaped("\xe2\x80\x8f"), "\\xe2\\x80\\x8f");      // U+200F RIGHT-TO-LEFT MARK
+    EXPECT_EQ(escaped("\xd8\x9c"), "\\xd8\\x9c");               // U+061C ARABIC LETTER MARK
+    // Their neighbours are ordinary text.
+    EXPECT_EQ(escaped("\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"),
+              "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa");
+}
+
 TEST(Escape, EveryByteValueComesOutPrintable) {
     std::string all;
     for (int b = 0; b < 256; ++b)

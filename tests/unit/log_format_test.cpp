@@ -163,6 +163,17 @@ TEST_F(LogFormats, TextLinesAreAsTheyWere) {
     expect_text_line(lines[4], "error e");
 }
 
+// Client text is escaped where it is put into a message; whatever else slips through unescaped
+// (a file name from the command line, say) still cannot split the line or reach a terminal.
+TEST_F(LogFormats, ATextMessageIsOneLineWhateverItHolds) {
+    CapturedStderr captured;
+    log::init(LogLevel::info, log::Destination::terminal, LogFormat::text);
+    log::write(LogLevel::info, std::string("cannot read a\nb\x1b[2J\r\x7f\x00\tend \xc3\xab", 29));
+    const auto lines = captured.lines();
+    ASSERT_EQ(lines.size(), 1u);
+    expect_text_line(lines[0], "info  cannot read a\\nb\\x1b[2J\\r\\x7f\\x00\\tend \xc3\xab");
+}
+
 TEST_F(LogFormats, TextAccessLinesAreAsTheyWere) {
     CapturedStderr captured;
     log::init(LogLevel::info, log::Destination::terminal, LogFormat::text);
