@@ -86,7 +86,7 @@ std::optional<Entry> group_entry(std::string_view name_or_id) {
 
 // A lookup that failed (not one that found nothing) is the system's fault, not the user's.
 template <typename Find>
-std::optional<Entry> find(const char* option, std::string_view what, Find find_entry) {
+std::optional<Entry> look_up_for(const char* option, std::string_view what, Find find_entry) {
     try {
         return find_entry(what);
     } catch (const std::system_error& e) {
@@ -101,7 +101,7 @@ std::optional<Entry> find(const char* option, std::string_view what, Find find_e
 Identity resolve_identity(std::string_view user, std::string_view group) {
     Identity identity;
     const auto user_id = numeric_id(user);
-    const auto account = find("--user", user, user_entry);
+    const auto account = look_up_for("--user", user, user_entry);
     // A bare id names a user even without an entry (containers run arbitrary uids); a name must
     // exist.
     if (!account && !user_id) {
@@ -125,12 +125,12 @@ Identity resolve_identity(std::string_view user, std::string_view group) {
                                  "to default to; give --group too");
         }
         identity.gid = account->primary_group;
-        const auto primary = find("--group", std::to_string(identity.gid), group_entry);
+        const auto primary = look_up_for("--group", std::to_string(identity.gid), group_entry);
         identity.group = primary ? primary->name : std::to_string(identity.gid);
         return identity;
     }
     const auto group_id = numeric_id(group);
-    const auto found = find("--group", group, group_entry);
+    const auto found = look_up_for("--group", group, group_entry);
     if (!found && !group_id) {
         throw FatalError(exit_code::no_user,
                          "--group: there is no group " + quoted_excerpt(group) + " on this system");

@@ -87,6 +87,18 @@ t_priv_drop_after_privileged_bind() {
     ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
 }
 
+# Root is not held to RLIMIT_NPROC, but the user it drops to is: the start-up warning about
+# threads is worked out after the drop.
+t_priv_task_limit_after_drop() {
+    need_root
+    # shellcheck disable=SC2016  # the inner shell expands them
+    start_process d bash -c 'ulimit -u 100 && exec "$0" "$@"' "$HELLOD" --listen 127.0.0.1:0 \
+        --user nobody --group nogroup
+    must_log d 'warn  max-connections 10000 needs about 10005 threads but the task limit is ([0-9]+),' 'the task-limit warning'
+    ((BASH_REMATCH[1] <= 100)) || fail "task limit ${BASH_REMATCH[1]}, wanted at most 100: $LOG_LINE"
+    must_log d 'listening on 127\.0\.0\.1:[0-9]+ ' 'the start-up line'
+}
+
 # Root without --user: one sentence, exit 78, before anything is bound (the port is taken, and
 # a hellod that bound first would say so with 69).
 t_priv_root_refused() {
@@ -199,5 +211,5 @@ t_priv_inetd_drops() {
 
 CASES+=(
     priv_drop_after_privileged_bind priv_root_refused priv_run_as_root priv_user_without_root
-    priv_unknown_user priv_test_config priv_inetd_drops
+    priv_task_limit_after_drop priv_unknown_user priv_test_config priv_inetd_drops
 )
