@@ -49,9 +49,11 @@ configure: deps $(BUILD_DIR)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-# Foreground, on 127.0.0.1:9999 (from config/hellod.conf); Ctrl-C stops it.
+# Foreground, on 127.0.0.1:9999 (from config/hellod.conf); Ctrl-C stops it. As root it drops to
+# nobody once bound: hellod refuses to serve as root without --user.
+RUN_AS := $(shell [ "$$(id -u)" = 0 ] && echo --user nobody --group nogroup)
 run: build
-	exec ./$(BUILD_DIR)/hellod --config config/hellod.conf
+	exec ./$(BUILD_DIR)/hellod --config config/hellod.conf $(RUN_AS)
 
 # Every test, as CI runs it (.ci/run): the suite in the normal build, then the whole suite again
 # under ASan+UBSan and under TSan (tests/sanitizers/run.sh: any report from any process fails).

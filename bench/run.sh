@@ -75,11 +75,14 @@ elif [ "$PEERS" != none ]; then
 fi
 
 # server_cmd NAME PORT: the command line of a server, or nothing when it is not available.
-# hellod runs with its defaults (info log, access lines, every limit), as users run it.
+# hellod runs with its defaults (info log, access lines, every limit), as users run it; started
+# as root, it drops to nobody once bound, since it refuses to serve as root without --user.
+HELLOD_AS=''
+[ "$(id -u)" = 0 ] && HELLOD_AS=' --user nobody --group nogroup'
 server_cmd() {
     case $1 in
-        hellod) echo "$HELLOD --listen 127.0.0.1:$2" ;;
-        hellod-echo) echo "$HELLOD --listen 127.0.0.1:$2 --protocol echo" ;;
+        hellod) echo "$HELLOD --listen 127.0.0.1:$2$HELLOD_AS" ;;
+        hellod-echo) echo "$HELLOD --listen 127.0.0.1:$2 --protocol echo$HELLOD_AS" ;;
         *) [ -n "$PEER_BIN" ] && [ -x "$PEER_BIN/$1" ] && echo "$PEER_BIN/$1 $2" ;;
     esac
 }

@@ -13,11 +13,12 @@ inline constexpr int ok = 0;
 inline constexpr int unhealthy = 1;
 inline constexpr int usage = 64;        // EX_USAGE: bad flag or bad value on the command line
 inline constexpr int no_input = 66;     // EX_NOINPUT: the config file cannot be read
+inline constexpr int no_user = 67;      // EX_NOUSER: the user or group to run as does not exist
 inline constexpr int no_host = 68;      // EX_NOHOST: a listen host name does not resolve
 inline constexpr int unavailable = 69;  // EX_UNAVAILABLE: address in use or not available
 inline constexpr int software = 70;     // EX_SOFTWARE: a bug
 inline constexpr int os_error = 71;     // EX_OSERR: the system refused something we need
-inline constexpr int no_perm = 77;      // EX_NOPERM: binding a privileged port without rights
+inline constexpr int no_perm = 77;      // EX_NOPERM: a privileged port, or --user, without root
 inline constexpr int config = 78;       // EX_CONFIG: bad value in the config file or environment
 }  // namespace exit_code
 

@@ -1,6 +1,8 @@
-// hellod: parse the settings, set up logging, bind (or take systemd's sockets), and serve until
-// SIGTERM or SIGINT; SIGHUP reloads the settings. With --inetd: serve one session and exit.
+// hellod: parse the settings, set up logging, bind (or take systemd's sockets), drop root for
+// --user, and serve until SIGTERM or SIGINT; SIGHUP reloads the settings. With --inetd: serve one
+// session and exit.
 #include <signal.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "log.hpp"
 #include "net/inherited_sockets.hpp"
 #include "net/listener.hpp"
+#include "privileges.hpp"
 #include "probe.hpp"
 #include "reload.hpp"
 #include "server.hpp"
@@ -123,6 +126,22 @@ void install_handlers(bool reload) {
     sigaction(SIGHUP, &action, nullptr);
 }
 
+// Once every socket is bound and before any thread starts: become --user for good, or say
+// that root serves (--run-as-root).
+void serve_as(const std::optional<hellod::Identity>& identity) {
+    if (!identity) {
+        if (::geteuid() == 0)
+            HLOG(warning) << "serving as root (run-as-root): every session runs with root's "
+                             "privileges; --user drops them once the sockets are bound";
+        return;
+    }
+    if (hellod::drop_privileges(*identity))
+        HLOG(info) << "dropped root: serving as " << hellod::describe(*identity)
+                   << ", with no capabilities, no other groups and no way back";
+    else
+        HLOG(info) << "serving as " << hellod::describe(*identity) << " (as started)";
+}
+
 // --inetd: one session on the socket inetd or systemd gave us, then exit.
 int serve_inetd(const hellod::Invocation& invocation,
                 std::optional<hellod::net::InheritedSockets> inherited) {
@@ -134,6 +153,8 @@ int serve_inetd(const hellod::Invocation& invocation,
                       settings.log_format);
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
+    // The connection is the only socket, and it is open already.
+    serve_as(hellod::identity_to_serve_as(settings, hellod::current_credentials()));
     if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
     ::tzset();
     sigset_t wait_mask = block_signals();
@@ -195,6 +216,8 @@ int run(int argc, char** argv) {
             return 0;
         case hellod::Action::test_config:
             hellod::net::check_listen_addresses(settings.listen);
+            // As nginx -t does: the user and group must exist (whoever runs the check).
+            if (!settings.user.empty()) hellod::resolve_identity(settings.user, settings.group);
             std::cout << "hellod: settings are valid"
                       << (settings.config_file.empty() ? "" : " (" + settings.config_file + ")")
                       << '\n';
@@ -215,6 +238,9 @@ int run(int argc, char** argv) {
     ::tzset();  // once, before any thread formats a time (localtime_r does not re-read TZ)
     sigset_t wait_mask = block_signals();
 
+    // Decided before anything is bound, so a refusal leaves no port taken even for a moment.
+    const auto identity = hellod::identity_to_serve_as(settings, hellod::current_credentials());
+    // While still root: the hard limit may be above what the user could raise it to.
     const std::size_t descriptors = hellod::raise_descriptor_limit();
     auto bound = listeners_for(settings, inherited ? &*inherited : nullptr);
     for (const auto& warning : bound.warnings)
@@ -222,20 +248,24 @@ int run(int argc, char** argv) {
     if (auto warning =
             hellod::capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
         HLOG(warning) << *warning;
+
+    // The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both;
+    // under socket activation they are the datagram sockets systemd passed, if it passed any.
+    std::vector<hellod::net::Listener> datagram;
+    if (inherited) datagram = std::move(inherited->datagram);
+    const bool inherited_datagram = !datagram.empty();
+    if (settings.udp_echo && !inherited_datagram)
+        datagram =
+            hellod::net::open_udp_sockets(hellod::net::bound_specs(bound.listeners)).listeners;
+
+    serve_as(identity);
+    // After the drop: the kernel holds root to no RLIMIT_NPROC, but the user it became.
     if (auto warning =
             hellod::thread_capacity_warning(settings.max_connections, hellod::task_limit()))
         HLOG(warning) << *warning;
 
-    // The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both;
-    // under socket activation they are the datagram sockets systemd passed, if it passed any.
     std::optional<hellod::UdpEcho> udp;
-    std::vector<hellod::net::Listener> datagram;
-    if (inherited) datagram = std::move(inherited->datagram);
     if (settings.udp_echo) {
-        const bool inherited_datagram = !datagram.empty();
-        if (!inherited_datagram)
-            datagram =
-                hellod::net::open_udp_sockets(hellod::net::bound_specs(bound.listeners)).listeners;
         std::string names;
         for (const auto& socket : datagram)
             names += (names.empty() ? "" : ", ") + socket.name;

@@ -1,6 +1,7 @@
 #include "reload.hpp"
 
 #include <string>
+#include <vector>
 
 #include "exit_codes.hpp"
 #include "log.hpp"
@@ -46,6 +47,19 @@ std::shared_ptr<const Settings> reload_settings(std::span<const char* const> arg
         HLOG(warning) << "udp-echo changed to " << (next->udp_echo ? "true" : "false")
                       << "; restart hellod to apply it";
         next->udp_echo = running.udp_echo;
+    }
+    // Who hellod serves as was settled at start-up: after dropping root there is no way back to
+    // take another identity, which is the point of dropping it.
+    std::vector<std::string> identity;
+    if (next->user != running.user) identity.emplace_back("user");
+    if (next->group != running.group) identity.emplace_back("group");
+    if (next->run_as_root != running.run_as_root) identity.emplace_back("run-as-root");
+    if (!identity.empty()) {
+        HLOG(warning) << joined(identity, "") << " changed; restart hellod to apply it (still "
+                      << "serving as it started)";
+        next->user = running.user;
+        next->group = running.group;
+        next->run_as_root = running.run_as_root;
     }
 
     const auto changed = changed_settings(running, *next);

@@ -214,6 +214,26 @@ std::vector<std::string> split_listen(std::string_view text) {
     return addresses;
 }
 
+// --user and --group as written: a name, or a numeric id (4294967295 is -1, "no id", to the
+// kernel). Only the form is checked here; whether they exist is asked at start-up
+// (identity.cpp), which --test-config also does. Empty means none.
+std::string account_name(std::string_view text) {
+    const auto name = trim(text);
+    if (!name.empty() && std::ranges::all_of(name, [](char c) { return c >= '0' && c <= '9'; })) {
+        parse_whole(name, 0, 4'294'967'294);
+        return std::string(name);
+    }
+    const bool odd_byte = std::ranges::any_of(name, [](char c) {
+        return static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == ':' || c == '/' ||
+               c == ',';
+    });
+    if (name.size() > 256 || name.starts_with('-') || odd_byte) {
+        throw std::invalid_argument(quoted_excerpt(text) +
+                                    " is neither a user or group name nor a numeric id");
+    }
+    return std::string(name);
+}
+
 std::string seconds_text(std::chrono::milliseconds duration) {
     const auto ms = duration.count();
     std::string text = std::to_string(ms / 1000);
@@ -245,8 +265,8 @@ struct SettingDef {
     ShowFn show;    // the value as text; nullptr for listen, which has no single value
 };
 
-const std::array<SettingDef, 18>& setting_defs() {
-    static const std::array<SettingDef, 18> defs{{
+const std::array<SettingDef, 21>& setting_defs() {
+    static const std::array<SettingDef, 21> defs{{
         {"listen", 'l', "HOST:PORT",
          "address to listen on; repeat it or separate several with commas (default [::]:9999, "
          "or 0.0.0.0:9999 without IPv6)",
@@ -344,6 +364,17 @@ const std::array<SettingDef, 18>& setting_defs() {
              s.log_format = *format;
          },
          [](const Settings& s) { return std::string(to_string(s.log_format)); }},
+        {"user", 0, "NAME",
+         "started as root: bind, then drop to this user (a name or a numeric id) for good before "
+         "serving anyone",
+         [](Settings& s, std::string_view v) { s.user = account_name(v); },
+         [](const Settings& s) { return s.user; }},
+        {"group", 0, "NAME", "the group to drop to with --user (default: the user's own group)",
+         [](Settings& s, std::string_view v) { s.group = account_name(v); },
+         [](const Settings& s) { return s.group; }},
+        {"run-as-root", 0, "BOOL", "serve as root without --user (hellod refuses to otherwise)",
+         [](Settings& s, std::string_view v) { s.run_as_root = parse_bool(v); },
+         [](const Settings& s) { return std::string(s.run_as_root ? "true" : "false"); }},
     }};
     return defs;
 }
@@ -791,6 +822,11 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         settings.welcome.clear();
     }
     check_protocol_fit(settings, vm, invocation.warnings);
+    if (!settings.group.empty() && settings.user.empty()) {
+        throw FatalError(exit_code::config,
+                         "group is set but user is not: hellod changes its group only when it "
+                         "drops root for --user");
+    }
     return invocation;
 }
 

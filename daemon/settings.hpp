@@ -36,6 +36,11 @@ struct Settings {
     bool resolve_peers = false;  // name confirmed peers in the access log (double DNS check)
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::text;
+    // Least privilege: who to serve as once the sockets are bound (a name or a numeric id;
+    // empty = stay as started), and the explicit consent to serve as root without --user.
+    std::string user;
+    std::string group;  // empty = the user's primary group
+    bool run_as_root = false;
     std::string config_file;  // the file these came from, empty if none
 
     bool operator==(const Settings&) const = default;

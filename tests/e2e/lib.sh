@@ -9,7 +9,7 @@
 
 WAIT=5  # default bound for one wait, in seconds
 
-declare -a KILL_PIDS=()
+declare -a KILL_PIDS=() SERVE_AS=()
 declare -A HD_PID=() HD_PORT=() HD_LOGFD=() HD_LOG=()
 declare -A CL_PID=() CL_W=() CL_R=()
 LOG_LINE=''
@@ -92,11 +92,11 @@ start_hellod() {
 }
 
 # start_hellod_unwaited NAME ARGS...: starts $HELLOD ARGS (no --listen added) and a reader
-# of its log; does not wait for anything.
+# of its log; does not wait for anything. As root, the daemon drops to SERVE_AS (run.sh).
 start_hellod_unwaited() {
     local name=$1
     shift
-    start_process "$name" "$HELLOD" "$@"
+    start_process "$name" "$HELLOD" "${SERVE_AS[@]}" "$@"
 }
 
 # start_process NAME COMMAND...: start_hellod_unwaited for any command (one that runs hellod

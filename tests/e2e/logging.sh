@@ -193,7 +193,7 @@ t_log_json_journal() {
 # themselves is the plain sentence, since the format is not known then.
 t_log_json_fatal() {
     start_hellod first
-    run_bin r --listen "127.0.0.1:${HD_PORT[first]}" --log-format json
+    run_bin r "${SERVE_AS[@]}" --listen "127.0.0.1:${HD_PORT[first]}" --log-format json
     expect_fatal r 69 'already in use' "127.0.0.1:${HD_PORT[first]}"
     expect_json_log r.err
     jq -e '.level == "error" and (.message | startswith("hellod:") | not)' r.err >/dev/null ||
@@ -201,7 +201,7 @@ t_log_json_fatal() {
 
     : >f.log
     JOURNAL_STREAM=$(stat -c '%d:%i' f.log) HELLOD_LOG_FORMAT=json timeout 30 "$HELLOD" \
-        --listen "127.0.0.1:${HD_PORT[first]}" 2>f.log </dev/null
+        "${SERVE_AS[@]}" --listen "127.0.0.1:${HD_PORT[first]}" 2>f.log </dev/null
     RC=$?
     ((RC == 69)) || fail "exit status $RC under the journal, wanted 69: $(head -c 300 f.log)"
     expect_json_log f.log journal

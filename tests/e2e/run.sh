@@ -7,7 +7,7 @@
 # port from its start-up log line, so cases never race for ports. What is checked is the wire
 # contract, byte for byte: the common rules and greeting here; timestamp, echo, raw framing and
 # UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh; json logs in
-# logging.sh. A second argument runs only the cases whose names match it; E2E_KEEP=1 keeps
+# logging.sh; --user and root in privileges.sh. A second argument runs only the cases whose names match it; E2E_KEEP=1 keeps
 # every case's logs.
 set -u
 
@@ -37,6 +37,13 @@ unset JOURNAL_STREAM
 while IFS= read -r variable; do unset "$variable"; done < <(compgen -e | grep '^HELLOD_')
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hellod-e2e.XXXXXX") || exit 2
+# hellod refuses to serve as root without --user. Run as root (as CI does), every server the
+# cases start binds as root and then drops to nobody, as a root-started daemon should; the
+# scratch files stay readable to it, since a reload reads the config file after the drop.
+if ((EUID == 0)); then
+    SERVE_AS=(--user nobody --group nogroup)
+    chmod 0755 "$TMP"
+fi
 CASE_PID=''
 on_signal() {
     [[ -n $CASE_PID ]] && kill -TERM "$CASE_PID" 2>/dev/null && wait "$CASE_PID" 2>/dev/null
@@ -353,7 +360,7 @@ t_err_env_bad_value() {
 
 t_err_port_in_use() {
     start_hellod first
-    run_bin r --listen "127.0.0.1:${HD_PORT[first]}"
+    run_bin r "${SERVE_AS[@]}" --listen "127.0.0.1:${HD_PORT[first]}"
     expect_fatal r 69 'already in use' "127.0.0.1:${HD_PORT[first]}"
     # The first one is unharmed.
     input in 'Al\n'
@@ -362,7 +369,7 @@ t_err_port_in_use() {
 }
 
 t_err_unresolvable_host() {
-    run_bin r --listen nohost.invalid:1
+    run_bin r "${SERVE_AS[@]}" --listen nohost.invalid:1
     expect_fatal r nonzero 'nohost.invalid'
 }
 
@@ -774,7 +781,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile systemd probe logging; do
+for cases in protocols reload hostile systemd probe logging privileges; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done

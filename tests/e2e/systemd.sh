@@ -36,7 +36,7 @@ start_activated() {
         shift
     done
     shift
-    start_on_free_port "$name" systemd-socket-activate -l '127.0.0.1:{PORT}' "${activate[@]}" "$HELLOD" "$@"
+    start_on_free_port "$name" systemd-socket-activate -l '127.0.0.1:{PORT}' "${activate[@]}" "$HELLOD" "${SERVE_AS[@]}" "$@"
 }
 
 # Accept=no, the mode systemd recommends: the first client wakes hellod (systemd-socket-activate
@@ -65,7 +65,7 @@ t_activation_listening_socket() {
 # inside the other, pass one socket each: the outer one's datagram socket passes through.
 t_activation_datagram_socket() {
     start_on_free_port d systemd-socket-activate -d -l '127.0.0.1:{PORT}' \
-        systemd-socket-activate -l '127.0.0.1:{PORT}' "$HELLOD" --udp-echo
+        systemd-socket-activate -l '127.0.0.1:{PORT}' "$HELLOD" "${SERVE_AS[@]}" --udp-echo
     local port=${HD_PORT[d]}
     # The datagram wakes the outer activator; the inner one sees it pending and execs hellod.
     printf 'ping' >ping
@@ -134,7 +134,7 @@ t_activation_accept_without_inetd() {
 t_inetd_stderr_is_the_client() {
     # A shell that points stderr at stdout (the socket) before it execs hellod.
     start_on_free_port s systemd-socket-activate -l '127.0.0.1:{PORT}' --accept --inetd \
-        sh -c 'exec "$0" --inetd --log-level debug 2>&1' "$HELLOD"
+        sh -c 'exec "$0" "$@" --inetd --log-level debug 2>&1' "$HELLOD" "${SERVE_AS[@]}"
     local port=${HD_PORT[s]}
     input in 'Ann\nexit\n'
     talk "$port" out in

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "child_process.hpp"
 #include "notify_socket.hpp"
@@ -36,6 +38,14 @@ std::string await(NotifySocket& socket, const std::string& text,
     }
 }
 
+// hellod on an ephemeral loopback port. As root (as CI runs), it drops to nobody once bound, as
+// a root-started daemon must: it refuses to serve as root without --user.
+std::vector<std::string> hellod_command() {
+    std::vector<std::string> command{HELLOD_BINARY, "--listen", "127.0.0.1:0"};
+    if (::geteuid() == 0) command.insert(command.end(), {"--user", "nobody", "--group", "nogroup"});
+    return command;
+}
+
 unsigned port_from_log(const std::string& log) {
     std::smatch match;
     static const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
@@ -46,7 +56,7 @@ TEST(SystemdNotify, ReadyStatusWatchdogReloadAndStoppingInOrder) {
     NotifySocket socket;
     ASSERT_TRUE(socket.bound());
     TempFile log("");
-    ChildProcess hellod({HELLOD_BINARY, "--listen", "127.0.0.1:0"},
+    ChildProcess hellod(hellod_command(),
                         {"NOTIFY_SOCKET=" + socket.address(), "WATCHDOG_USEC=400000"}, log.path());
 
     const auto ready = socket.next(10s);
@@ -81,7 +91,7 @@ TEST(SystemdNotify, AWatchdogForAnotherProcessGetsNoPings) {
     ASSERT_TRUE(socket.bound());
     TempFile log("");
     ChildProcess hellod(
-        {HELLOD_BINARY, "--listen", "127.0.0.1:0"},
+        hellod_command(),
         {"NOTIFY_SOCKET=" + socket.address(), "WATCHDOG_USEC=200000", "WATCHDOG_PID=1"},
         log.path());
     ASSERT_TRUE(socket.next(10s).starts_with("READY=1")) << hellod.stderr_text();

@@ -92,6 +92,19 @@ TEST_F(Reload, ListenAndUdpEchoWaitForARestart) {
     EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"welcome"}));
 }
 
+// After dropping root there is no way back to take another identity.
+TEST_F(Reload, WhoHellodServesAsWaitsForARestart) {
+    const TempFile file("user = nobody\nwelcome = Hi\n");
+    const Settings running = start(file);
+    file.rewrite("user = daemon\ngroup = daemon\nrun-as-root = yes\nwelcome = Hey\n");
+    const auto next = reload(running);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->user, "nobody");
+    EXPECT_EQ(next->group, "");
+    EXPECT_FALSE(next->run_as_root);
+    EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"welcome"}));
+}
+
 TEST_F(Reload, TheLogLevelTakesEffectAtOnce) {
     const TempFile file("log-level = info\n");
     const Settings running = start(file);

@@ -100,7 +100,7 @@ TEST(Settings, Help) {
               "--idle-timeout SECONDS (=300)", "--write-timeout SECONDS (=30)",
               "--reply TEMPLATE (=Hello, %s!)", "-c [ --config ] FILE", "--print-config",
               "--version", "--test-config", "--udp-echo", "--log-level LEVEL (=info)",
-              "--log-format FORMAT (=text)",
+              "--log-format FORMAT (=text)", "--user NAME", "--group NAME", "--run-as-root",
               "Every option can also be set in the config file (name = value) or as HELLOD_NAME "
               "(dashes as underscores)."}) {
             EXPECT_TRUE(contains(text, fragment)) << fragment << " not in:\n" << text;
@@ -184,7 +184,12 @@ TEST(Settings, EverySettingFromTheCommandLine) {
                                 "--log-level",
                                 "debug",
                                 "--log-format",
-                                "json"});
+                                "json",
+                                "--user",
+                                "nobody",
+                                "--group",
+                                "nogroup",
+                                "--run-as-root"});
     EXPECT_EQ(s.listen, std::vector<std::string>{"127.0.0.1:1"});
     EXPECT_EQ(s.protocol, Protocol::timestamp);
     EXPECT_EQ(s.framing, Framing::raw);
@@ -202,6 +207,9 @@ TEST(Settings, EverySettingFromTheCommandLine) {
     EXPECT_TRUE(s.udp_echo);
     EXPECT_EQ(s.log_level, LogLevel::debug);
     EXPECT_EQ(s.log_format, LogFormat::json);
+    EXPECT_EQ(s.user, "nobody");
+    EXPECT_EQ(s.group, "nogroup");
+    EXPECT_TRUE(s.run_as_root);
 }
 
 TEST(Settings, EqualsSignAndShortForms) {
@@ -654,12 +662,26 @@ TEST(Settings, IniOfDefaults) {
     EXPECT_TRUE(ini.starts_with("# ")) << ini;
     for (const char* line :
          {"\n# listen = (built-in default: [::]:9999, or 0.0.0.0:9999 without IPv6)\n",
-          "\nprotocol = greeting\n", "\nframing = line\n", "\nwelcome = Welcome!\n",
-          "\nreply = Hello, %s!\n", "\nexit-command = exit\n", "\nfarewell = Bye!\n",
-          "\nbacklog = 511\n", "\nmax-connections = 10000\n", "\nmax-connections-per-ip = 0\n",
-          "\nidle-timeout = 300\n", "\nwrite-timeout = 30\n", "\nmax-line-bytes = 1024\n",
-          "\nshutdown-timeout = 5\n", "\nudp-echo = false\n", "\nresolve-peers = false\n",
-          "\nlog-level = info\n", "\nlog-format = text\n"}) {
+          "\nprotocol = greeting\n",
+          "\nframing = line\n",
+          "\nwelcome = Welcome!\n",
+          "\nreply = Hello, %s!\n",
+          "\nexit-command = exit\n",
+          "\nfarewell = Bye!\n",
+          "\nbacklog = 511\n",
+          "\nmax-connections = 10000\n",
+          "\nmax-connections-per-ip = 0\n",
+          "\nidle-timeout = 300\n",
+          "\nwrite-timeout = 30\n",
+          "\nmax-line-bytes = 1024\n",
+          "\nshutdown-timeout = 5\n",
+          "\nudp-echo = false\n",
+          "\nresolve-peers = false\n",
+          "\nlog-level = info\n",
+          "\nlog-format = text\n",
+          "\nuser = \n",
+          "\ngroup = \n",
+          "\nrun-as-root = false\n"}) {
         EXPECT_TRUE(contains(ini, line)) << line << " not in:\n" << ini;
     }
     EXPECT_FALSE(contains(ini, "\nconfig")) << ini;
@@ -717,6 +739,9 @@ TEST(Settings, IniRoundTrips) {
     s.resolve_peers = true;
     s.log_level = LogLevel::warning;
     s.log_format = LogFormat::json;
+    s.user = "hellod";
+    s.group = "65534";
+    s.run_as_root = true;
     EXPECT_EQ(round_trip(s), s) << to_ini(s);
 }
 
@@ -765,12 +790,60 @@ TEST(Settings, ShippedConfigShowsTheDefaults) {
     const TempFile all_set(uncommented);
     expected.config_file = all_set.path();
     EXPECT_EQ(settings_of({"--config", all_set.c_str()}), expected);
-    for (const char* name :
-         {"protocol", "framing", "welcome", "reply", "exit-command", "farewell", "backlog",
-          "max-connections", "max-connections-per-ip", "idle-timeout", "write-timeout",
-          "max-line-bytes", "shutdown-timeout", "udp-echo", "log-level", "log-format"}) {
+    for (const char* name : {"protocol", "framing", "welcome", "reply", "exit-command", "farewell",
+                             "backlog", "max-connections", "max-connections-per-ip", "idle-timeout",
+                             "write-timeout", "max-line-bytes", "shutdown-timeout", "udp-echo",
+                             "log-level", "log-format", "user", "group", "run-as-root"}) {
         EXPECT_TRUE(contains(uncommented, std::string("\n") + name + " = ")) << name;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// user, group, run-as-root: the form here; whether they exist is privileges_test.cpp's part.
+
+TEST(SettingsIdentity, FromEverySource) {
+    const TempFile file("user = daemon\ngroup = 1\nrun-as-root = yes\n");
+    auto s = settings_of({"--config", file.c_str()});
+    EXPECT_EQ(s.user, "daemon");
+    EXPECT_EQ(s.group, "1");
+    EXPECT_TRUE(s.run_as_root);
+    s = settings_of(
+        {"--config", file.c_str()},
+        {{"HELLOD_USER", " nobody "}, {"HELLOD_GROUP", "nogroup"}, {"HELLOD_RUN_AS_ROOT", "no"}});
+    EXPECT_EQ(s.user, "nobody");
+    EXPECT_EQ(s.group, "nogroup");
+    EXPECT_FALSE(s.run_as_root);
+    s = settings_of({"--user", "65534", "--config", file.c_str()}, {{"HELLOD_USER", "nobody"}});
+    EXPECT_EQ(s.user, "65534");
+    EXPECT_EQ(s.group, "1");
+    EXPECT_FALSE(settings_of({}).run_as_root);
+    EXPECT_TRUE(settings_of({"--run-as-root"}).run_as_root);
+}
+
+TEST(SettingsIdentity, NamesAndIdsOnly) {
+    for (const char* name : {"nobody", "_apt", "systemd-network", "www.data", "svc$", "4294967294",
+                             "0", "user@example.com"}) {
+        EXPECT_EQ(settings_of({"--user", name}).user, name);
+    }
+    expect_usage_error({"--user", "4294967295"},
+                       {"--user: '4294967295' is not a whole number from 0 to 4294967294"});
+    for (const char* bad : {"a b", "a:b", "-x", "a/b", "a,b", "a\tb", "x\x7f"}) {
+        expect_usage_error({"--user", bad}, {"--user: ",
+                                             "is neither a user or group name nor a "
+                                             "numeric id"});
+    }
+    expect_usage_error({"--user", "nobody", "--group", "a:b"}, {"--group: 'a:b' is neither"});
+    expect_env_error({{"HELLOD_USER", "a b"}}, {"HELLOD_USER: 'a b' is neither"});
+    expect_file_error("user = nobody\ngroup = x y\n", 2, {"group: 'x y' is neither"});
+    expect_usage_error({"--run-as-root=maybe"}, {"--run-as-root: 'maybe' is not true or false"});
+}
+
+TEST(SettingsIdentity, AGroupNeedsAUser) {
+    expect_error({"--group", "nogroup"}, {}, exit_code::config,
+                 {"group is set but user is not: hellod changes its group only when it drops root "
+                  "for --user"});
+    expect_env_error({{"HELLOD_GROUP", "nogroup"}}, {"group is set but user is not"});
+    EXPECT_EQ(settings_of({"--group", "nogroup"}, {{"HELLOD_USER", "nobody"}}).group, "nogroup");
 }
 
 TEST(LogLevel, NamesRoundTrip) {
