@@ -195,9 +195,10 @@ std::string log_of_hostile_session(const char* format, const std::vector<Hostile
     NotifySocket socket;
     EXPECT_TRUE(socket.bound());
     TempFile log("");
-    std::vector<std::string> args = {HELLOD_BINARY, "--listen",     "127.0.0.1:0", "--log-level",
-                                     "trace",       "--log-format", format};
-    ChildProcess hellod(args, {"NOTIFY_SOCKET=" + socket.address(), "JOURNAL_STREAM="}, log.path());
+    ChildProcess hellod(
+        testing::hellod_command(HELLOD_BINARY, {"--listen", "127.0.0.1:0", "--log-level", "trace",
+                                                "--log-format", format}),
+        {"NOTIFY_SOCKET=" + socket.address(), "JOURNAL_STREAM="}, log.path());
     // READY=1 comes once the listener is bound and its address logged.
     if (!socket.next(10s).starts_with("READY=1")) {
         ADD_FAILURE() << "hellod did not become ready: " << hellod.stderr_text();

@@ -38,12 +38,9 @@ std::string await(NotifySocket& socket, const std::string& text,
     }
 }
 
-// hellod on an ephemeral loopback port. As root (as CI runs), it drops to nobody once bound, as
-// a root-started daemon must: it refuses to serve as root without --user.
+// hellod on an ephemeral loopback port.
 std::vector<std::string> hellod_command() {
-    std::vector<std::string> command{HELLOD_BINARY, "--listen", "127.0.0.1:0"};
-    if (::geteuid() == 0) command.insert(command.end(), {"--user", "nobody", "--group", "nogroup"});
-    return command;
+    return testing::hellod_command(HELLOD_BINARY, {"--listen", "127.0.0.1:0"});
 }
 
 unsigned port_from_log(const std::string& log) {

@@ -90,4 +90,12 @@ class ChildProcess {
     std::optional<int> exit_status_;
 };
 
+// `binary` run with `args`. As root (as CI runs), it also drops to nobody once bound, as a
+// root-started hellod must: it refuses to serve as root without --user.
+inline std::vector<std::string> hellod_command(std::string binary, std::vector<std::string> args) {
+    args.insert(args.begin(), std::move(binary));
+    if (::geteuid() == 0) args.insert(args.end(), {"--user", "nobody", "--group", "nogroup"});
+    return args;
+}
+
 }  // namespace hellod::testing
