@@ -346,6 +346,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                       .cancel = &cancel});
         result = protocol::run_session(stream, settings, "fuzz");
         FUZZ_CHECK(result.reason != EndReason::error, "error: " + result.detail);
+        // Nothing a client sends grows the read buffer past what one line or message needs.
+        const std::size_t most = std::max<std::size_t>(4096, settings.max_line_bytes + 2);
+        FUZZ_CHECK(stream.buffer_capacity() <= most,
+                   "read buffer of " + std::to_string(stream.buffer_capacity()) + " bytes");
         FUZZ_CHECK(stream.flush() == Stream::Status::ok, stream.error_text());
         stream.close_gracefully(2000ms);
         bytes_in = stream.bytes_in();
