@@ -85,6 +85,24 @@ bench-deps:
 bench: build bench-deps
 	PEERS=$(PEERS) bench/run.sh $(BUILD_DIR)
 
+# make fuzz: every fuzz target (tests/fuzz/) built with clang and libFuzzer in $(FUZZ_BUILD_DIR),
+# its committed corpus run once, then fuzzed for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=300).
+# New inputs and crashes stay under $(FUZZ_BUILD_DIR)/tests/fuzz/runs/; the repository is not
+# written. llvm-14 is there for llvm-symbolizer (readable stacks).
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+FUZZ_DEPS := clang libclang-rt-14-dev llvm-14
+
+.PHONY: fuzz fuzz-deps
+fuzz-deps:
+	$(call install_missing,$(DEPS) $(FUZZ_DEPS))
+
+fuzz: fuzz-deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DHELLOD_WERROR=ON -DHELLOD_FUZZ=ON -DHELLOD_BUILD_BENCH=OFF -DFUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target fuzz_targets
+	ctest --test-dir $(FUZZ_BUILD_DIR) --output-on-failure -L fuzz -j$(JOBS)
+
 format:
 	clang-format -i daemon/*.cpp daemon/*.hpp daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp bench/*/*.cpp bench/*/*.hpp
 

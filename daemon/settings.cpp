@@ -494,11 +494,12 @@ po::parsed_options parse_command_line(std::span<const char* const> args, const O
         std::string name = e.get_option_name();
         if (name.starts_with("--")) name = name.substr(0, name.find('='));
         const auto guess = name.starts_with("--") ? suggestion(name.substr(2)) : std::nullopt;
+        // Names as typed are escaped: a control byte in one must not reach the terminal raw.
         throw FatalError(exit_code::usage,
-                         "unknown option " + name +
+                         "unknown option " + escaped(name) +
                              (guess ? " (did you mean --" + *guess + "?)" : " (see --help)"));
     } catch (const po::invalid_command_line_syntax& e) {
-        const auto name = e.get_option_name();
+        const auto name = escaped(e.get_option_name());
         switch (e.kind()) {
             case po::invalid_command_line_syntax::missing_parameter:
                 throw FatalError(exit_code::usage, name + " needs a value (see --help)");
@@ -508,10 +509,11 @@ po::parsed_options parse_command_line(std::span<const char* const> args, const O
                 throw FatalError(exit_code::usage, name + "= has nothing after the '=' (write " +
                                                        name + " '' for an empty value)");
             default:
-                throw FatalError(exit_code::usage, std::string(e.what()) + " (see --help)");
+                throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
         }
     } catch (const po::error& e) {
-        throw FatalError(exit_code::usage, std::string(e.what()) + " (see --help)");
+        // Boost's sentences quote the option as typed.
+        throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
     }
 }
 
@@ -563,7 +565,7 @@ po::parsed_options parse_environment(const Environment& env, const Options& opti
             variables.push_back(variable);
             continue;
         }
-        std::string warning = "ignoring environment variable " + variable + ": ";
+        std::string warning = "ignoring environment variable " + escaped(variable) + ": ";
         if (name && options.general.find_nothrow(*name, false)) {
             warning += "--" + *name + " only works on the command line";
         } else if (const auto guess =
@@ -578,10 +580,12 @@ po::parsed_options parse_environment(const Environment& env, const Options& opti
     return parsed;
 }
 
+// File names in messages are shown escaped: they come from the command line or the environment
+// as any bytes, and a newline or escape sequence in one must not reach the terminal raw.
 std::string read_file(const std::string& path) {
     const auto fail = [&](int error) {
         return FatalError(exit_code::no_input,
-                          "cannot read config file " + path + ": " + std::strerror(error));
+                          "cannot read config file " + escaped(path) + ": " + std::strerror(error));
     };
     const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                                &std::fclose);
@@ -592,7 +596,7 @@ std::string read_file(const std::string& path) {
     while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) {
         text.append(buf, n);
         if (text.size() > kMaxConfigBytes) {
-            throw FatalError(exit_code::config, "config file " + path +
+            throw FatalError(exit_code::config, "config file " + escaped(path) +
                                                     " is larger than 1 MiB; is it the right file?");
         }
     }
@@ -608,14 +612,14 @@ po::parsed_options parse_file(const std::string& path, const Options& options,
     try {
         entries = parse_config_text(text);
     } catch (const ConfigSyntaxError& e) {
-        throw FatalError(exit_code::config,
-                         path + ":" + std::to_string(e.line()) + ": " + std::string(e.detail()));
+        throw FatalError(exit_code::config, escaped(path) + ":" + std::to_string(e.line()) + ": " +
+                                                std::string(e.detail()));
     }
 
     po::parsed_options parsed(&options.all);
     std::map<std::string, int, std::less<>> first_line;
     for (auto& entry : entries) {
-        const auto where = path + ":" + std::to_string(entry.line) + ": ";
+        const auto where = escaped(path) + ":" + std::to_string(entry.line) + ": ";
         if (!find_setting(entry.key)) {
             if (entry.key == "config") {
                 throw FatalError(exit_code::config,
@@ -736,7 +740,7 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         throw FatalError(exit_code::usage,
                          e.get_option_name() + " is given more than once (only --listen repeats)");
     } catch (const po::error& e) {
-        throw FatalError(exit_code::usage, std::string(e.what()) + " (see --help)");
+        throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
     }
     if (vm.count("help")) {
         invocation.action = Action::help;
@@ -796,7 +800,8 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         check_values(
             file,
             [&](std::size_t i) {
-                return path + ":" + std::to_string(lines[i]) + ": " + file.options[i].string_key;
+                return escaped(path) + ":" + std::to_string(lines[i]) + ": " +
+                       file.options[i].string_key;
             },
             exit_code::config);
         po::store(file, vm);

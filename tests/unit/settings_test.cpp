@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -464,6 +465,47 @@ TEST(Settings, UnknownOption) {
     expect_usage_error({"--lisen=x:1"}, {"unknown option --lisen ("});
     expect_usage_error({"--frobnicate"}, {"unknown option --frobnicate (see --help)"});
     expect_usage_error({"-x"}, {"unknown option -x"});
+}
+
+// Found by fuzz_settings: names taken from the command line and the environment went into the
+// sentence raw, so a newline in one split the message and an escape sequence reached the
+// terminal. They are shown escaped, like values are.
+TEST(Settings, NamesInMessagesHaveControlBytesEscaped) {
+    const auto printable = [](std::string_view message) {
+        return std::ranges::none_of(message, [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte < 0x20 || byte == 0x7f;
+        });
+    };
+    const auto message = [](std::initializer_list<const char*> args, const Environment& env) {
+        try {
+            parse(args, env);
+        } catch (const FatalError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    const std::string option = message({"--li\nsten", "a:1"}, {});
+    EXPECT_TRUE(contains(option, "unknown option --li\\nsten")) << option;
+    EXPECT_TRUE(printable(option)) << option;
+    const std::string dash = message({"-\x10"}, {});
+    EXPECT_TRUE(contains(dash, "unknown option -\\x10")) << dash;
+    EXPECT_TRUE(printable(dash)) << dash;
+    const std::string empty = message({"--li\x1dsten="}, {});
+    EXPECT_TRUE(contains(empty, "--li\\x1dsten= has nothing after")) << empty;
+    EXPECT_TRUE(printable(empty)) << empty;
+    const std::string path = message({"--config", "no\x1b[2Jsuch"}, {});
+    EXPECT_TRUE(contains(path, "cannot read config file no\\x1b[2Jsuch")) << path;
+    EXPECT_TRUE(printable(path)) << path;
+    const std::string env_path = message({}, {{"HELLOD_CONFIG", "no\rsuch"}});
+    EXPECT_TRUE(contains(env_path, "cannot read config file no\\rsuch")) << env_path;
+    EXPECT_TRUE(printable(env_path)) << env_path;
+
+    const auto invocation = parse({}, {{"HELLOD_\x1b]0;x\x07", "1"}});
+    ASSERT_EQ(invocation.warnings.size(), 1u);
+    EXPECT_TRUE(contains(invocation.warnings[0], "variable HELLOD_\\x1b]0;x\\x07: no such"))
+        << invocation.warnings[0];
+    EXPECT_TRUE(printable(invocation.warnings[0])) << invocation.warnings[0];
 }
 
 TEST(Settings, PrefixesAreNotGuessed) {

@@ -1,0 +1,100 @@
+// Fuzz target: the reply template (reply_template.hpp), parsed and rendered, against a model
+// written from the contract: literal text, "%s" at most once for the line, "%%" for a literal
+// '%', and nothing else after a '%'.
+//
+// Input: the template, then NUL-separated lines to render with it.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
+#include "reply_template.hpp"
+
+namespace hellod::fuzz {
+namespace {
+
+// The template with "%%" folded, split at its "%s"; nullopt when the contract refuses it.
+struct ModelTemplate {
+    std::string before;
+    std::optional<std::string> after;  // set when the template holds "%s"
+};
+
+std::optional<ModelTemplate> model_parse(std::string_view text) {
+    ModelTemplate model;
+    std::string* out = &model.before;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out->push_back(text[i]);
+        } else if (i + 1 < text.size() && text[i + 1] == '%') {
+            out->push_back('%');
+            ++i;
+        } else if (i + 1 < text.size() && text[i + 1] == 's' && !model.after) {
+            model.after.emplace();
+            out = &*model.after;
+            ++i;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return model;
+}
+
+std::string render(const ReplyTemplate& reply, std::string_view line) {
+    std::string out;
+    reply.render(line, out);
+    return out;
+}
+
+// A message is one line for a person: printable ASCII only (the template's own bytes are shown
+// as \xNN, never written raw).
+bool printable_line(std::string_view message) {
+    for (const char c : message) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte >= 0x7f) return false;
+    }
+    return !message.empty();
+}
+
+}  // namespace
+}  // namespace hellod::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace hellod;
+    using namespace hellod::fuzz;
+    FuzzInput input(data, size);
+    const std::string_view text = input.field('\0');
+    const std::optional<ModelTemplate> model = model_parse(text);
+
+    std::optional<ReplyTemplate> parsed;
+    try {
+        parsed = ReplyTemplate::parse(text);
+    } catch (const std::invalid_argument& e) {
+        // The documented failure; anything else thrown escapes and libFuzzer reports it.
+        FUZZ_CHECK(!model, "refused a template the contract allows: " + visible(text));
+        FUZZ_CHECK(printable_line(e.what()), visible(e.what()));
+        return 0;
+    }
+    FUZZ_CHECK(model, "accepted a template the contract refuses: " + visible(text));
+    const ReplyTemplate& reply = *parsed;
+    FUZZ_CHECK(reply.source() == text, visible(reply.source()));
+    FUZZ_CHECK(ReplyTemplate::parse(reply.source()) == reply, "source() parses differently");
+
+    // Every line renders, the same way each time, appending to what is there already.
+    const auto lines = split(input.rest(), '\0');
+    for (const std::string_view line : lines) {
+        const std::string want =
+            model->after ? model->before + std::string(line) + *model->after : model->before;
+        const std::string got = render(reply, line);
+        FUZZ_CHECK(got == want, "line \"" + visible(line) + "\": got \"" + visible(got) +
+                                    "\", want \"" + visible(want) + '"');
+        FUZZ_CHECK(render(reply, line) == got, "rendering is not deterministic");
+        std::string appended = "> ";
+        reply.render(line, appended);
+        FUZZ_CHECK(appended == "> " + got, "render does not append");
+    }
+    return 0;
+}
