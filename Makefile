@@ -56,8 +56,9 @@ run: build
 	exec ./$(BUILD_DIR)/hellod --config config/hellod.conf $(RUN_AS)
 
 # Every test, as CI runs it (.ci/run): the suite in the normal build, then the whole suite again
-# under ASan+UBSan and under TSan (tests/sanitizers/run.sh: any report from any process fails).
-test: test-quick test-asan test-tsan
+# under ASan+UBSan and under TSan (tests/sanitizers/run.sh: any report from any process fails),
+# then each fuzz target's corpus and FUZZ_SECONDS of fuzzing per target (make fuzz, below).
+test: test-quick test-asan test-tsan fuzz
 
 # The normal build's suite alone: the quick loop while working.
 test-quick: build

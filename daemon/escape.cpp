@@ -1,5 +1,6 @@
 #include "escape.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "utf8.hpp"
@@ -68,6 +69,22 @@ std::string escaped(std::string_view bytes) {
     std::string out;
     append_escaped(out, bytes);
     return out;
+}
+
+void append_one_line(std::string& out, std::string_view text) {
+    const auto control = [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    };
+    out.reserve(out.size() + text.size());
+    auto from = text.begin();
+    for (auto at = std::find_if(from, text.end(), control); at != text.end();
+         at = std::find_if(from, text.end(), control)) {
+        out.append(from, at);
+        append_safe(out, std::string_view(&*at, 1), false);
+        from = at + 1;
+    }
+    out.append(from, text.end());
 }
 
 std::string quoted_excerpt(std::string_view text, std::size_t max) {

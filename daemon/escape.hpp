@@ -19,4 +19,10 @@ std::string escaped(std::string_view bytes);
 // with "...") so that a runaway value cannot swamp the sentence.
 std::string quoted_excerpt(std::string_view text, std::size_t max = 60);
 
+// For a line that is our own words around values escaped already: appends `text` with only the
+// bytes below 0x20 and DEL escaped (as above). That changes nothing unless a value nobody escaped
+// slips in (a file name from the command line, say); then one event still makes one line and no
+// control byte reaches a terminal.
+void append_one_line(std::string& out, std::string_view text);
+
 }  // namespace hellod

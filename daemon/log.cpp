@@ -162,24 +162,6 @@ void add_number(std::string& line, std::string_view key, std::string_view digits
     line += digits;
 }
 
-// A text line's message is our own words around client text that was escaped already, so
-// this changes nothing, unless a value that nobody escaped slips in (a file name from the
-// command line, say): one event still makes one line, and no control byte reaches a terminal.
-void append_one_line(std::string& line, std::string_view message) {
-    const auto unsafe = [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte < 0x20 || byte == 0x7f;
-    };
-    auto from = message.begin();
-    for (auto at = std::find_if(from, message.end(), unsafe); at != message.end();
-         at = std::find_if(from, message.end(), unsafe)) {
-        line.append(from, at);
-        line += escaped(std::string_view(&*at, 1));
-        from = at + 1;
-    }
-    line.append(from, message.end());
-}
-
 std::string render_line(LogLevel level, std::string_view message, Destination destination,
                         LogFormat format) {
     std::string line;

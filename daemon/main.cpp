@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "descriptor_limit.hpp"
+#include "escape.hpp"
 #include "exit_codes.hpp"
 #include "inetd.hpp"
 #include "log.hpp"
@@ -94,7 +95,9 @@ void report_fatal(const std::string& sentence) {
         return;
     }
     const bool journal = destination == hellod::log::Destination::journal;
-    std::cerr << (journal ? "<3>" : "") << "hellod: " << sentence << '\n';
+    std::string line = journal ? "<3>hellod: " : "hellod: ";
+    hellod::append_one_line(line, sentence);
+    std::cerr << line + '\n';
 }
 
 // Stop and reload signals stay blocked in every thread (workers inherit this mask) and are

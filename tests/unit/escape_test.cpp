@@ -46,5 +46,11 @@ TEST(Escape, EveryByteValueComesOutPrintable) {
         EXPECT_TRUE(ch >= 0x20 && ch < 0x7f) << int(ch);
 }
 
+TEST(Escape, OneLineEscapesOnlyControlBytes) {
+    std::string out = "prefix ";
+    append_one_line(out, std::string("a\nb\x1b[2J\t\x7f\x00 \"q\" \\ \xc3\xab \xff", 21));
+    EXPECT_EQ(out, "prefix a\\nb\\x1b[2J\\t\\x7f\\x00 \"q\" \\ \xc3\xab \xff");
+}
+
 }  // namespace
 }  // namespace hellod
