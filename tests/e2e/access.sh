@@ -111,4 +111,13 @@ t_access_print_config() {
         fail "no note for an empty allow list: $(grep allow none.out)"
 }
 
-CASES+=(access_deny access_allow_list access_reload access_errors access_print_config)
+t_access_help() {
+    run_bin h --help
+    ((RC == 0)) || fail "--help: exit $RC"
+    grep -qE -- '--allow CIDR .*admit only clients in these networks' h.out ||
+        fail "--help does not describe --allow: $(grep -A1 -- --allow h.out)"
+    grep -qE -- '--deny CIDR .*refuse clients in these networks' h.out ||
+        fail "--help does not describe --deny: $(grep -A1 -- --deny h.out)"
+}
+
+CASES+=(access_deny access_allow_list access_reload access_errors access_print_config access_help)
