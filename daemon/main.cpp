@@ -13,6 +13,7 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "descriptor_limit.hpp"
@@ -74,6 +75,12 @@ std::string describe(const hellod::Settings& s, const std::vector<hellod::net::L
         out << "unlimited";
     else
         out << s.max_connections_per_ip;
+    for (const auto& [kind, rules] :
+         {std::pair{"allow", &s.access.allowed()}, std::pair{"deny", &s.access.denied()}}) {
+        if (!rules->empty())
+            out << ", " << kind << " " << rules->size()
+                << (rules->size() == 1 ? " network" : " networks");
+    }
     out << ", idle-timeout " << (s.idle_timeout.count() == 0 ? "off" : seconds(s.idle_timeout))
         << ", write-timeout " << seconds(s.write_timeout) << ", max-line-bytes " << s.max_line_bytes
         << ", shutdown-timeout " << seconds(s.shutdown_timeout) << ", config "

@@ -145,7 +145,7 @@ void Server::after_threads_ended(std::size_t joined) {
 }
 
 ServerStatus Server::status() const {
-    return {table_.size(), accepted_, turned_away_};
+    return {table_.size(), accepted_, turned_away_, refused_};
 }
 
 void Server::accept_from(int listen_fd) {
@@ -223,6 +223,11 @@ void Server::back_off(std::chrono::milliseconds pause) {
 
 bool Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length) {
     const auto* address = reinterpret_cast<const sockaddr*>(&peer);
+    // First of all, so that a refused peer costs no socket option, slot, name lookup or thread.
+    if (const auto verdict = settings_->access.check(address, peer_length); !verdict.admitted) {
+        refuse_by_rule(std::move(fd), verdict, address, peer_length);
+        return false;
+    }
     // Replies are already coalesced into one write each; Nagle would only delay them.
     const int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -266,6 +271,26 @@ bool Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t pe
     }
     ++accepted_;
     return true;
+}
+
+void Server::refuse_by_rule(net::UniqueFd fd, const AccessRules::Verdict& verdict,
+                            const sockaddr* peer, socklen_t peer_length) {
+    ++refused_;
+    // Closed with a reset (SO_LINGER 0), not an orderly close: the server keeps no TIME_WAIT or
+    // FIN_WAIT socket for a peer it wants nothing to do with, which matters when a refused peer
+    // floods; and it is what the peer would see anyway whenever it had sent anything, since
+    // Linux resets a socket closed with unread input. Not a byte is written.
+    linger reset{};
+    reset.l_onoff = 1;
+    reset.l_linger = 0;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    fd.reset();
+    if (const auto report = refusals_.refused(*verdict.peer, std::chrono::steady_clock::now())) {
+        if (log::enabled(report->level)) {
+            log::write(report->level, refusal_line(net::host_to_string(peer, peer_length),
+                                                   reason(verdict), *report, refusals_.capacity()));
+        }
+    }
 }
 
 void Server::refuse(Connection& connection, std::string_view why) {

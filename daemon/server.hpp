@@ -15,6 +15,7 @@
 #include "net/fd.hpp"
 #include "net/listener.hpp"
 #include "peer_resolver.hpp"
+#include "refusal_log.hpp"
 #include "service_manager.hpp"
 #include "settings.hpp"
 #include "workers.hpp"
@@ -66,6 +67,9 @@ class Server {
     void accept_from(int listen_fd);
     // Returns whether a worker took the connection.
     bool handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);
+    // For a peer the allow and deny rules refuse: closes it unserved, counts and maybe logs it.
+    void refuse_by_rule(net::UniqueFd fd, const AccessRules::Verdict& verdict, const sockaddr* peer,
+                        socklen_t peer_length);
     void refuse(Connection& connection, std::string_view why);
     void out_of_descriptors(int listen_fd, int error);
     void back_off(std::chrono::milliseconds pause);
@@ -83,7 +87,9 @@ class Server {
     std::atomic<bool> session_over_{false};  // set by serve_one()'s worker as it finishes
     std::uint64_t accepted_ = 0;             // counted on run()'s thread only
     std::uint64_t turned_away_ = 0;
-    net::UniqueFd wake_;  // eventfd written by stop() and request_reload()
+    std::uint64_t refused_ = 0;  // by the allow and deny rules
+    RefusalLog refusals_;        // run()'s thread only, as the counts: no lock
+    net::UniqueFd wake_;         // eventfd written by stop() and request_reload()
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
     net::UniqueFd reserve_;  // spare descriptor, given up to refuse a client when none are left

@@ -12,6 +12,7 @@ struct ServerStatus {
     std::size_t open = 0;           // sessions open now
     std::uint64_t accepted = 0;     // sessions admitted since start
     std::uint64_t turned_away = 0;  // clients told the server is busy since start
+    std::uint64_t refused = 0;      // clients closed unserved by the allow and deny rules
     bool operator==(const ServerStatus&) const = default;
 };
 

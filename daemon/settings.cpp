@@ -32,7 +32,8 @@ constexpr std::string_view kBlanks = " \t";
 constexpr std::int64_t kMaxSeconds = 86'400 * 365;  // a year; beyond that a timeout is a typo
 // A config file is a few hundred bytes; anything this big is the wrong file (or /dev/zero).
 constexpr std::size_t kMaxConfigBytes = 1 << 20;
-constexpr const char* kDefaultListenText = "[::]:9999, or 0.0.0.0:9999 without IPv6";
+constexpr const char* kDefaultListenNote =
+    "built-in default: [::]:9999, or 0.0.0.0:9999 without IPv6";
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
@@ -196,8 +197,9 @@ std::string_view line_safe(std::string_view text) {
                                 "allowed)");
 }
 
-// The addresses in one listen value: "a:1, [::1]:2" names two.
-std::vector<std::string> split_listen(std::string_view text) {
+// The items in one value of a repeatable setting: "a:1, [::1]:2" names two. `expected` says
+// what an item looks like, for the error when there is none.
+std::vector<std::string> split_list(std::string_view text, std::string_view expected) {
     std::vector<std::string> addresses;
     constexpr std::string_view kSeparators = ", \t\r\n";
     std::size_t pos = 0;
@@ -207,9 +209,9 @@ std::vector<std::string> split_listen(std::string_view text) {
         pos = end;
     }
     if (addresses.empty()) {
-        throw std::invalid_argument(
-            quoted_excerpt(text) +
-            " names no address (expected HOST:PORT, several separated by commas or spaces)");
+        throw std::invalid_argument(quoted_excerpt(text) + " names no address (expected " +
+                                    std::string(expected) +
+                                    ", several separated by commas or spaces)");
     }
     return addresses;
 }
@@ -234,6 +236,26 @@ std::string account_name(std::string_view text) {
     return std::string(name);
 }
 
+// The networks in one allow or deny value. "all" gets its own sentence: nginx users write
+// "deny all" after their allow rules, which here would refuse everybody, since deny wins.
+std::vector<net::Cidr> parse_networks(std::string_view text, std::string_view all_hint) {
+    std::vector<net::Cidr> networks;
+    for (const auto& item : split_list(text, "an address or network, as 192.0.2.0/24")) {
+        if (equals_ignoring_case(item, "all"))
+            throw std::invalid_argument("'" + item +
+                                        "' is not an address: " + std::string(all_hint));
+        networks.push_back(net::Cidr::parse(item));
+    }
+    return networks;
+}
+
+std::vector<std::string> network_texts(const std::vector<net::Cidr>& networks) {
+    std::vector<std::string> texts;
+    for (const auto& network : networks)
+        texts.push_back(network.to_string());
+    return texts;
+}
+
 std::string seconds_text(std::chrono::milliseconds duration) {
     const auto ms = duration.count();
     std::string text = std::to_string(ms / 1000);
@@ -255,26 +277,31 @@ std::string seconds_text(std::chrono::milliseconds duration) {
 
 using ApplyFn = void (*)(Settings&, std::string_view);
 using ShowFn = std::string (*)(const Settings&);
+using ListFn = std::vector<std::string> (*)(const Settings&);
 
 struct SettingDef {
     const char* name;
     char short_name;  // 0 for none
     const char* value_name;
     const char* help;
-    ApplyFn apply;  // parses one value into the settings; listen appends
-    ShowFn show;    // the value as text; nullptr for listen, which has no single value
+    ApplyFn apply;  // parses one value into the settings; a repeatable setting appends
+    ShowFn show;    // the value as text; nullptr for a repeatable setting, which has no one value
+    // A repeatable setting (listen, allow, deny): its values, one per config line, and what an
+    // empty list means, for --print-config.
+    ListFn list = nullptr;
+    const char* unset_note = nullptr;
 };
 
-const std::array<SettingDef, 21>& setting_defs() {
-    static const std::array<SettingDef, 21> defs{{
+const std::array<SettingDef, 23>& setting_defs() {
+    static const std::array<SettingDef, 23> defs{{
         {"listen", 'l', "HOST:PORT",
          "address to listen on; repeat it or separate several with commas (default [::]:9999, "
          "or 0.0.0.0:9999 without IPv6)",
          [](Settings& s, std::string_view v) {
-             for (auto& address : split_listen(v))
+             for (auto& address : split_list(v, "HOST:PORT"))
                  s.listen.push_back(std::move(address));
          },
-         nullptr},
+         nullptr, [](const Settings& s) { return s.listen; }, kDefaultListenNote},
         {"protocol", 0, "NAME",
          "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
          "(every byte back, RFC 862)",
@@ -320,6 +347,29 @@ const std::array<SettingDef, 21>& setting_defs() {
              s.max_connections_per_ip = parse_whole(v, 0, 1'000'000);
          },
          [](const Settings& s) { return std::to_string(s.max_connections_per_ip); }},
+        {"allow", 0, "CIDR",
+         "admit only clients in these networks (192.0.2.0/24, 2001:db8::/32, or one address); "
+         "repeat it or separate several with commas (default: every client)",
+         [](Settings& s, std::string_view v) {
+             for (const auto& network :
+                  parse_networks(v,
+                                 "with no allow rule every client is admitted already (or write "
+                                 "0.0.0.0/0, ::/0)"))
+                 s.access.allow(network);
+         },
+         nullptr, [](const Settings& s) { return network_texts(s.access.allowed()); },
+         "none: every client is admitted unless denied"},
+        {"deny", 0, "CIDR",
+         "refuse clients in these networks, even when an allow rule admits them; repeatable "
+         "like allow",
+         [](Settings& s, std::string_view v) {
+             for (const auto& network : parse_networks(
+                      v,
+                      "to refuse everyone write 0.0.0.0/0, ::/0; to admit only some, list "
+                      "them with allow, which refuses everyone else"))
+                 s.access.deny(network);
+         },
+         nullptr, [](const Settings& s) { return network_texts(s.access.denied()); }, "none"},
         {"idle-timeout", 0, "SECONDS", "close a session silent this long; 0 = never",
          [](Settings& s, std::string_view v) { s.idle_timeout = parse_seconds(v); },
          [](const Settings& s) { return seconds_text(s.idle_timeout); }},
@@ -427,7 +477,7 @@ struct Options {
         for (const auto& def : setting_defs()) {
             const std::string spec =
                 def.short_name ? std::string(def.name) + ',' + def.short_name : def.name;
-            if (!def.show) {  // listen: repeatable, and its default is described in the help
+            if (def.list) {  // repeatable, and its default is described in the help
                 add(spec.c_str(), po::value<std::vector<std::string>>()->value_name(def.value_name),
                     def.help);
                 continue;
@@ -638,7 +688,7 @@ po::parsed_options parse_file(const std::string& path, const Options& options,
                                  (guess ? " (did you mean '" + *guess + "'?)" : ""));
         }
         const auto [it, first] = first_line.emplace(entry.key, entry.line);
-        if (!first && entry.key != "listen") {
+        if (!first && !find_setting(entry.key)->list) {
             throw FatalError(exit_code::config, where + entry.key +
                                                     " is set twice (first on line " +
                                                     std::to_string(it->second) + ")");
@@ -738,7 +788,8 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         po::store(command_line, vm);
     } catch (const po::multiple_occurrences& e) {
         throw FatalError(exit_code::usage,
-                         e.get_option_name() + " is given more than once (only --listen repeats)");
+                         e.get_option_name() +
+                             " is given more than once (only --listen, --allow and --deny repeat)");
     } catch (const po::error& e) {
         throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
     }
@@ -809,13 +860,13 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
     }
     po::notify(vm);
 
-    // store() kept the highest source's value of each option (and for listen, all the values
-    // of the highest source that has any), so applying the map gives the precedence.
+    // store() kept the highest source's value of each option (and for a repeatable one, all the
+    // values of the highest source that has any), so applying the map gives the precedence.
     auto& settings = invocation.settings;
     for (const auto& def : setting_defs()) {
         const auto& value = vm[def.name];
         if (value.empty() || value.defaulted()) continue;
-        if (!def.show) {
+        if (def.list) {
             for (const auto& text : value.as<std::vector<std::string>>())
                 def.apply(settings, text);
         } else {
@@ -832,6 +883,8 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
                          "group is set but user is not: hellod changes its group only when it "
                          "drops root for --user");
     }
+    for (auto& warning : settings.access.warnings())
+        invocation.warnings.push_back(std::move(warning));
     return invocation;
 }
 
@@ -842,13 +895,10 @@ std::string to_ini(const Settings& settings) {
             out += std::string(def.name) + " = " + quote_config_value(def.show(settings)) + "\n";
             continue;
         }
-        if (settings.listen.empty()) {
-            out += std::string("# ") + def.name + " = (built-in default: " + kDefaultListenText +
-                   ")\n";
-        }
-        for (const auto& address : settings.listen) {
-            out += std::string(def.name) + " = " + quote_config_value(address) + "\n";
-        }
+        const auto values = def.list(settings);
+        if (values.empty()) out += std::string("# ") + def.name + " = (" + def.unset_note + ")\n";
+        for (const auto& value : values)
+            out += std::string(def.name) + " = " + quote_config_value(value) + "\n";
     }
     return out;
 }
@@ -861,7 +911,7 @@ std::vector<std::string> changed_settings(const Settings& before, const Settings
     std::vector<std::string> names;
     for (const auto& def : setting_defs()) {
         const bool differs =
-            def.show ? def.show(before) != def.show(after) : before.listen != after.listen;
+            def.show ? def.show(before) != def.show(after) : def.list(before) != def.list(after);
         if (differs) names.emplace_back(def.name);
     }
     return names;

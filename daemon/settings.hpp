@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access_rules.hpp"
 #include "log_level.hpp"
 #include "reply_template.hpp"
 
@@ -28,6 +29,7 @@ struct Settings {
     int backlog = 511;
     std::size_t max_connections = 10000;
     std::size_t max_connections_per_ip = 0;           // 0 = unlimited
+    AccessRules access;                               // allow and deny; empty = admit everyone
     std::chrono::milliseconds idle_timeout{300'000};  // 0 = none
     std::chrono::milliseconds write_timeout{30'000};
     std::size_t max_line_bytes = 1024;

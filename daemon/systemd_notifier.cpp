@@ -41,8 +41,11 @@ std::optional<std::chrono::milliseconds> SystemdNotifier::heartbeat_interval() c
 }
 
 std::string SystemdNotifier::describe(const ServerStatus& status) {
+    // "refused" only once there is something to count: most daemons have no access rules.
     return plural(status.open, "session") + " open; " + std::to_string(status.accepted) +
-           " accepted, " + std::to_string(status.turned_away) + " turned away since start";
+           " accepted, " + std::to_string(status.turned_away) + " turned away" +
+           (status.refused > 0 ? ", " + std::to_string(status.refused) + " refused" : "") +
+           " since start";
 }
 
 void SystemdNotifier::send(std::string_view state) {

@@ -26,7 +26,8 @@ class SystemdNotifier final : public ServiceManager {
     void reloaded(const ServerStatus& status) override;
     void stopping(const ServerStatus& status) override;
 
-    // "STATUS=..." text, e.g. "3 sessions open; 120 accepted, 2 turned away since start".
+    // "STATUS=..." text, e.g. "3 sessions open; 120 accepted, 2 turned away since start", with
+    // ", 7 refused" (by the allow and deny rules) before "since start" once there are any.
     static std::string describe(const ServerStatus& status);
 
   private:

@@ -7,8 +7,8 @@
 # port from its start-up log line, so cases never race for ports. What is checked is the wire
 # contract, byte for byte: the common rules and greeting here; timestamp, echo, raw framing and
 # UDP echo in protocols.sh; reload in reload.sh; hostile clients in hostile.sh; json logs in
-# logging.sh; --user and root in privileges.sh. A second argument runs only the cases whose names match it; E2E_KEEP=1 keeps
-# every case's logs.
+# logging.sh; --user and root in privileges.sh; allow and deny in access.sh. A second argument
+# runs only the cases whose names match it; E2E_KEEP=1 keeps every case's logs.
 set -u
 
 if (($# < 1 || $# > 2)); then
@@ -781,7 +781,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile systemd probe logging privileges; do
+for cases in protocols reload hostile systemd probe logging privileges access; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done

@@ -19,12 +19,15 @@ inline Settings quick_settings() {
 
 class TestServer {
   public:
-    explicit TestServer(Settings settings = quick_settings(), Server::Reload reload = {}) {
+    // `manager`, when given, hears the server's status (and must outlive it).
+    explicit TestServer(Settings settings = quick_settings(), Server::Reload reload = {},
+                        ServiceManager* manager = nullptr) {
         auto set = net::open_listeners(settings.listen, 512);
         port_ = net::bound_port(set.listeners.at(0).fd.get());
         server_ = std::make_unique<Server>(std::make_shared<const Settings>(std::move(settings)),
                                            std::move(set.listeners));
         if (reload) server_->on_reload(std::move(reload));
+        if (manager) server_->set_service_manager(*manager);
         thread_ = std::thread([this] { server_->run(); });
     }
     ~TestServer() { stop(); }

@@ -1,32 +1,28 @@
 // The log's two formats, read back from a real stderr: text byte for byte as it always was,
 // json as one strictly valid flat object per line.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "captured_stderr.hpp"
 #include "escape.hpp"
 #include "json_object.hpp"
 #include "log.hpp"
-#include "temp_file.hpp"
 
 namespace hellod {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
+using testing::CapturedStderr;
 using testing::JsonObject;
 using testing::parse_json_object;
-using testing::TempFile;
 
 constexpr std::size_t kTimestampSize = 29;  // 2026-11-21T05:24:07.123+00:00
 
@@ -44,49 +40,6 @@ bool is_timestamp(std::string_view text) {
     }
     return true;
 }
-
-// Points descriptor 2 at a temporary file while it lives; lines() restores it and reads.
-class CapturedStderr {
-  public:
-    CapturedStderr() : file_("") {
-        std::clog.flush();
-        std::fflush(stderr);
-        saved_ = ::dup(STDERR_FILENO);
-        const int fd = ::open(file_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (saved_ < 0 || fd < 0 || ::dup2(fd, STDERR_FILENO) < 0) {
-            ADD_FAILURE() << "cannot redirect stderr";
-        }
-        if (fd >= 0) ::close(fd);
-    }
-    CapturedStderr(const CapturedStderr&) = delete;
-    CapturedStderr& operator=(const CapturedStderr&) = delete;
-    ~CapturedStderr() { restore(); }
-
-    // Every line written, without its newline; a last line without one is a failure.
-    std::vector<std::string> lines() {
-        restore();
-        std::ifstream in(file_.path(), std::ios::binary);
-        const std::string text((std::istreambuf_iterator<char>(in)), {});
-        EXPECT_TRUE(text.empty() || text.back() == '\n') << "unterminated last line: " << text;
-        std::vector<std::string> result;
-        std::istringstream stream(text);
-        for (std::string line; std::getline(stream, line);)
-            result.push_back(line);
-        return result;
-    }
-
-  private:
-    void restore() {
-        if (saved_ < 0) return;
-        std::clog.flush();
-        ::dup2(saved_, STDERR_FILENO);
-        ::close(saved_);
-        saved_ = -1;
-    }
-
-    TempFile file_;
-    int saved_ = -1;
-};
 
 class LogFormats : public ::testing::Test {
   protected:

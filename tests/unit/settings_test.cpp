@@ -998,3 +998,126 @@ TEST(SettingsChanges, NamesEachChangedSettingInHelpOrder) {
 
 }  // namespace
 }  // namespace hellod
+
+// ---------------------------------------------------------------------------------------------
+// allow and deny
+
+namespace hellod {
+namespace {
+
+std::vector<std::string> texts(const std::vector<net::Cidr>& networks) {
+    std::vector<std::string> out;
+    for (const auto& network : networks)
+        out.push_back(network.to_string());
+    return out;
+}
+
+using Texts = std::vector<std::string>;
+
+TEST(SettingsAccess, NoneByDefault) {
+    EXPECT_TRUE(settings_of({}).access.empty());
+}
+
+TEST(SettingsAccess, RepeatedOnTheCommandLineAndSplitOnCommas) {
+    const auto s = settings_of({"--allow", "192.0.2.0/24, 2001:db8::/32", "--deny", "192.0.2.7",
+                                "--allow=10.0.0.0/8", "--deny", "::1 127.0.0.1"});
+    EXPECT_EQ(texts(s.access.allowed()), (Texts{"192.0.2.0/24", "2001:db8::/32", "10.0.0.0/8"}));
+    EXPECT_EQ(texts(s.access.denied()), (Texts{"192.0.2.7/32", "::1/128", "127.0.0.1/32"}));
+}
+
+TEST(SettingsAccess, RepeatedInTheConfigFile) {
+    const TempFile file("allow = 192.0.2.0/24\ndeny = 192.0.2.7\nallow = 10.0.0.0/8, ::1\n");
+    const auto s = settings_of({"--config", file.c_str()});
+    EXPECT_EQ(texts(s.access.allowed()), (Texts{"192.0.2.0/24", "10.0.0.0/8", "::1/128"}));
+    EXPECT_EQ(texts(s.access.denied()), (Texts{"192.0.2.7/32"}));
+}
+
+TEST(SettingsAccess, FromTheEnvironment) {
+    const auto s =
+        settings_of({}, {{"HELLOD_ALLOW", "192.0.2.0/24 2001:db8::/32"}, {"HELLOD_DENY", "::1"}});
+    EXPECT_EQ(texts(s.access.allowed()), (Texts{"192.0.2.0/24", "2001:db8::/32"}));
+    EXPECT_EQ(texts(s.access.denied()), (Texts{"::1/128"}));
+}
+
+TEST(SettingsAccess, AHigherSourceReplacesALowerOnesRulesOfTheSameKind) {
+    const TempFile file("allow = 10.0.0.0/8\ndeny = 10.0.0.5\n");
+    const Environment env{{"HELLOD_ALLOW", "192.0.2.0/24"}};
+    const auto s = settings_of({"--config", file.c_str()}, env);
+    EXPECT_EQ(texts(s.access.allowed()), (Texts{"192.0.2.0/24"}));
+    EXPECT_EQ(texts(s.access.denied()), (Texts{"10.0.0.5/32"}));  // deny kept from the file
+    EXPECT_EQ(texts(settings_of({"--allow", "::1"}, env).access.allowed()), (Texts{"::1/128"}));
+}
+
+TEST(SettingsAccess, MistakesNameTheOptionInOneSentence) {
+    expect_usage_error({"--allow", "10.0.0.1/8"},
+                       {"--allow: '10.0.0.1/8' has host bits set past /8; did you mean "
+                        "10.0.0.0/8?"});
+    expect_usage_error({"--deny", "10.0.0.0/33"},
+                       {"--deny: '10.0.0.0/33' has a prefix length that is not a whole number "
+                        "from 0 to 32"});
+    expect_usage_error(
+        {"--allow", "192.0.2.0/24, example.com"},
+        {"--allow: 'example.com' is not an IP address or network", "host names are not looked up"});
+    expect_usage_error({"--deny", ""}, {"--deny: ''", "names no address"});
+    expect_usage_error({"--allow", " , "}, {"--allow: ' , '", "names no address"});
+    expect_usage_error({"--allow"}, {"--allow needs a value"});
+    expect_env_error({{"HELLOD_DENY", "2001:db8::1/32"}},
+                     {"HELLOD_DENY: '2001:db8::1/32' has host bits set past /32; did you mean "
+                      "2001:db8::/32?"});
+    expect_file_error("deny = 192.0.2.0/24\nallow = 10.0.0.0/8x\n", 2,
+                      {"allow: '10.0.0.0/8x' has a prefix length"});
+}
+
+TEST(SettingsAccess, AllIsNotAnAddress) {
+    expect_usage_error({"--deny", "all"},
+                       {"--deny: 'all' is not an address: to refuse everyone write 0.0.0.0/0, "
+                        "::/0; to admit only some, list them with allow, which refuses everyone "
+                        "else"});
+    expect_usage_error({"--allow", "ALL"},
+                       {"--allow: 'ALL' is not an address: with no allow rule every client is "
+                        "admitted already (or write 0.0.0.0/0, ::/0)"});
+}
+
+TEST(SettingsAccess, ScalarRepeatsStillNameTheRepeatableOnes) {
+    expect_usage_error({"--backlog", "1", "--backlog", "2"},
+                       {"backlog is given more than once (only --listen, --allow and --deny "
+                        "repeat)"});
+}
+
+TEST(SettingsAccess, WarnsOfAllowRulesThatADenyRuleCovers) {
+    const auto invocation = parse({"--allow", "192.0.2.0/24", "--deny", "0.0.0.0/0"});
+    ASSERT_EQ(invocation.warnings.size(), 1u);
+    EXPECT_EQ(invocation.warnings[0],
+              "allow 192.0.2.0/24 can never admit anyone: deny 0.0.0.0/0 covers it, and deny "
+              "wins (an allow list needs no deny rule to refuse everyone else)");
+    EXPECT_TRUE(parse({"--allow", "10.0.0.0/8", "--deny", "10.0.0.5"}).warnings.empty());
+}
+
+TEST(SettingsAccess, PrintConfigRoundTrips) {
+    Settings s;
+    EXPECT_TRUE(contains(to_ini(s),
+                         "\n# allow = (none: every client is admitted unless denied)\n"
+                         "# deny = (none)\n"))
+        << to_ini(s);
+    s = settings_of(
+        {"--allow", "192.0.2.0/24,2001:DB8::/32", "--deny", "192.0.2.7,::ffff:10.0.0.0/104"});
+    const auto ini = to_ini(s);
+    EXPECT_TRUE(contains(ini,
+                         "\nallow = 192.0.2.0/24\nallow = 2001:db8::/32\n"
+                         "deny = 192.0.2.7/32\ndeny = 10.0.0.0/8\n"))
+        << ini;
+    EXPECT_FALSE(contains(ini, "# allow")) << ini;
+    EXPECT_EQ(round_trip(s), s) << ini;
+}
+
+TEST(SettingsAccess, ChangesAreNamed) {
+    const Settings before;
+    Settings after = before;
+    after.access.deny(net::Cidr::parse("192.0.2.7"));
+    EXPECT_EQ(changed_settings(before, after), (std::vector<std::string>{"deny"}));
+    after.access.allow(net::Cidr::parse("10.0.0.0/8"));
+    EXPECT_EQ(changed_settings(before, after), (std::vector<std::string>{"allow", "deny"}));
+}
+
+}  // namespace
+}  // namespace hellod

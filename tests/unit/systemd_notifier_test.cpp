@@ -55,6 +55,25 @@ TEST(SystemdNotifier, HeartbeatSendsStatusOnlyWhenItChanges) {
     EXPECT_EQ(socket.next(), "STATUS=2 sessions open; 2 accepted, 0 turned away since start");
 }
 
+TEST(SystemdNotifier, StatusCountsRefusalsOnceThereAreAny) {
+    NotifySocket socket;
+    ASSERT_TRUE(socket.bound());
+    ::unsetenv("WATCHDOG_USEC");
+    SystemdNotifier notifier;
+    ServerStatus status;
+    status.open = 1;
+    status.accepted = 5;
+    status.turned_away = 2;
+    status.refused = 7;
+    notifier.ready(status);
+    EXPECT_EQ(socket.next(),
+              "READY=1\nSTATUS=1 session open; 5 accepted, 2 turned away, 7 refused since start");
+    ++status.refused;  // a refusal alone is a change worth showing
+    notifier.heartbeat(status);
+    EXPECT_EQ(socket.next(),
+              "STATUS=1 session open; 5 accepted, 2 turned away, 8 refused since start");
+}
+
 TEST(SystemdNotifier, WatchdogPingsEveryHeartbeatAtHalfThePeriod) {
     NotifySocket socket;
     ASSERT_TRUE(socket.bound());
