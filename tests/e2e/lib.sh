@@ -173,7 +173,9 @@ proc_listen_port() {
                     echo $((16#${local_addr#*:}))
                     return 0
                 fi
-            done <"/proc/$pid/net/tcp"
+            # Listening sockets only, picked out by grep: bash reads procfs a byte per read(2).
+            done < <(grep -E '^ *[0-9]+: [0-9A-F]+:[0-9A-F]{4} [0-9A-F]+:[0-9A-F]{4} 0A ' \
+                "/proc/$pid/net/tcp")
         fi
         kill -0 "$pid" 2>/dev/null || return 1
         sleep 0.05

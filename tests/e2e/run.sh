@@ -641,17 +641,17 @@ t_write_timeout() {
 }
 
 # server_queues PORT: prints "SENDQ RECVQ" (bytes) of the established TCP socket whose local
-# port is PORT (hellod's side of the one session), from /proc/net/tcp.
+# port is PORT (hellod's side of the one session), from /proc/net/tcp. grep reads the file in
+# large blocks: bash's read takes it a byte per read(2), and procfs walks the socket table
+# again for each, which takes seconds once thousands of sockets are in TIME_WAIT (after the soak
+# test, say) and made this case time out.
 server_queues() {
-    local want local_addr st queues
-    want=$(printf ':%04X' "$1")
-    while read -r _ local_addr _ st queues _; do
-        if [[ $st == 01 && $local_addr == *"$want" ]]; then
-            echo $((16#${queues%:*})) $((16#${queues#*:}))
-            return 0
-        fi
-    done </proc/net/tcp
-    return 1
+    local want line queues
+    want=$(printf '%04X' "$1")
+    line=$(grep -m1 -E "^ *[0-9]+: [0-9A-F]{8}:$want [0-9A-F]{8}:[0-9A-F]{4} 01 " /proc/net/tcp) ||
+        return 1
+    read -r _ _ _ _ queues _ <<<"$line"
+    echo $((16#${queues%:*})) $((16#${queues#*:}))
 }
 
 # A client that never reads: its worker is blocked in send() when SIGTERM comes. The spec's
