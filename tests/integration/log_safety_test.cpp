@@ -179,16 +179,6 @@ std::vector<std::string> split_lines(std::string_view text) {
     return lines;
 }
 
-unsigned port_from(std::string_view log) {
-    const std::string_view marker = "listening on 127.0.0.1:";
-    const auto at = log.find(marker);
-    if (at == std::string_view::npos) return 0;
-    unsigned port = 0;
-    for (auto i = at + marker.size(); i < log.size() && log[i] >= '0' && log[i] <= '9'; ++i)
-        port = port * 10 + static_cast<unsigned>(log[i] - '0');
-    return port;
-}
-
 // Runs one session of hostile names against the binary with the given log format; returns the
 // whole log once hellod has exited.
 std::string log_of_hostile_session(const char* format, const std::vector<HostileLine>& hostile) {
@@ -204,7 +194,7 @@ std::string log_of_hostile_session(const char* format, const std::vector<Hostile
         ADD_FAILURE() << "hellod did not become ready: " << hellod.stderr_text();
         return {};
     }
-    const unsigned port = port_from(hellod.stderr_text());
+    const unsigned port = testing::port_from_log(hellod.stderr_text());
     if (port == 0) {
         ADD_FAILURE() << "no port in the log: " << hellod.stderr_text();
         return {};

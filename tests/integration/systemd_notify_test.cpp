@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -43,12 +42,6 @@ std::vector<std::string> hellod_command() {
     return testing::hellod_command(HELLOD_BINARY, {"--listen", "127.0.0.1:0"});
 }
 
-unsigned port_from_log(const std::string& log) {
-    std::smatch match;
-    static const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
-    return std::regex_search(log, match, listening) ? std::stoul(match[1]) : 0;
-}
-
 TEST(SystemdNotify, ReadyStatusWatchdogReloadAndStoppingInOrder) {
     NotifySocket socket;
     ASSERT_TRUE(socket.bound());
@@ -60,7 +53,7 @@ TEST(SystemdNotify, ReadyStatusWatchdogReloadAndStoppingInOrder) {
     ASSERT_EQ(ready, "READY=1\nSTATUS=0 sessions open; 0 accepted, 0 turned away since start")
         << hellod.stderr_text();
     // READY=1 comes after the listeners are bound, so systemd may send clients at once.
-    const unsigned port = port_from_log(hellod.stderr_text());
+    const unsigned port = testing::port_from_log(hellod.stderr_text());
     ASSERT_NE(port, 0u) << hellod.stderr_text();
     TestClient client(port);
     EXPECT_EQ(client.read_exactly(10), "Welcome!\r\n");

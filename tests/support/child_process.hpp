@@ -17,6 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/fd.hpp"
@@ -96,6 +97,18 @@ inline std::vector<std::string> hellod_command(std::string binary, std::vector<s
     args.insert(args.begin(), std::move(binary));
     if (::geteuid() == 0) args.insert(args.end(), {"--user", "nobody", "--group", "nogroup"});
     return args;
+}
+
+// The port of the first "listening on 127.0.0.1:PORT" in a log, or 0. (No <regex>: under
+// ASan, GCC 12 warns inside it, and the sanitizer builds use -Werror.)
+inline unsigned port_from_log(std::string_view log) {
+    constexpr std::string_view marker = "listening on 127.0.0.1:";
+    const auto at = log.find(marker);
+    if (at == std::string_view::npos) return 0;
+    unsigned port = 0;
+    for (auto i = at + marker.size(); i < log.size() && log[i] >= '0' && log[i] <= '9'; ++i)
+        port = port * 10 + static_cast<unsigned>(log[i] - '0');
+    return port > 65535 ? 0 : port;
 }
 
 }  // namespace hellod::testing
