@@ -58,10 +58,12 @@ DaemonProcess::DaemonProcess(const std::string& binary, const std::vector<std::s
     if (pid_ == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-        // dup2 clears close-on-exec on the copies: these three are all hellod inherits.
+        // dup2 clears close-on-exec on the copies: these three are all hellod inherits, not
+        // whatever our own parent (ctest, a shell) left open, so its descriptor count is its own.
         ::dup2(null.get(), STDIN_FILENO);
         ::dup2(write_end.get(), STDOUT_FILENO);
         ::dup2(write_end.get(), STDERR_FILENO);
+        ::close_range(STDERR_FILENO + 1, ~0U, 0);
         ::execve(argv[0], argv.data(), envp.data());
         static constexpr char failed[] = "hellod-soak: exec failed\n";
         [[maybe_unused]] const auto ignored = ::write(STDERR_FILENO, failed, sizeof failed - 1);
