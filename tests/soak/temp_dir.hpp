@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -15,6 +16,8 @@ class TempDir {
     TempDir() {
         std::string name = "/tmp/hellod-soak.XXXXXX";
         if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        // Run as root, hellod drops to nobody, which must still read the config on reload.
+        ::chmod(name.c_str(), 0755);
         path_ = name;
     }
     TempDir(const TempDir&) = delete;
