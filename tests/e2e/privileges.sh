@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# HD_PORT and friends are lib.sh's associative arrays, keyed by name, which shellcheck cannot see.
+# shellcheck disable=SC2004,SC2154
 # Cases for least privilege (--user, --group, --run-as-root), sourced by run.sh. The cases that
 # start hellod as root and look at what it became skip when the suite does not run as root.
 

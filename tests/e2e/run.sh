@@ -749,6 +749,7 @@ t_log_journal_mismatch() {
 # variable gives a warning line: proof that the log works while info lines are suppressed.
 t_log_level_warning() {
     HELLOD_BOGUS_SETTING=1 start_hellod_unwaited w --listen 127.0.0.1:0 --log-level warning
+    # shellcheck disable=SC2154  # w: a key of lib.sh's associative HD_PORT, not a variable
     HD_PORT[w]=$(proc_listen_port "${HD_PID[w]}") || fail "hellod is not listening: $(head -c 300 w.log)"
     input in 'Al\nexit\n'
     talk "${HD_PORT[w]}" out in
