@@ -2,24 +2,16 @@
 
 #include <cstring>
 
+#include "telnet_codes.hpp"
+
 namespace hellod {
 
 namespace {
 
-// RFC 854 command codes.
-constexpr unsigned char kIac = 255;
-constexpr unsigned char kDont = 254;
-constexpr unsigned char kDo = 253;
-constexpr unsigned char kWill = 251;
-constexpr unsigned char kSb = 250;
-constexpr unsigned char kIp = 244;
-constexpr unsigned char kBrk = 243;
-constexpr unsigned char kSe = 240;
-constexpr unsigned char kTimingMark = 6;  // RFC 860
-
 bool holds_do_timing_mark(const char* data, std::size_t size) {
-    static constexpr char sequence[] = {static_cast<char>(kIac), static_cast<char>(kDo),
-                                        static_cast<char>(kTimingMark)};
+    static constexpr char sequence[] = {static_cast<char>(telnet::iac),
+                                        static_cast<char>(telnet::do_),
+                                        static_cast<char>(telnet::timing_mark)};
     return ::memmem(data, size, sequence, sizeof sequence) != nullptr;
 }
 
@@ -30,7 +22,7 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
     char* const data = bytes.data();
     const std::size_t size = bytes.size();
     // Almost all input is plain text: one memchr and no copying.
-    if (state_ == State::data && (size == 0 || std::memchr(data, kIac, size) == nullptr)) {
+    if (state_ == State::data && (size == 0 || std::memchr(data, telnet::iac, size) == nullptr)) {
         return {size, false};
     }
 
@@ -39,7 +31,7 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
     while (i < size) {
         if (state_ == State::data) {
             // Move the whole run of plain bytes up to the next IAC at once.
-            const void* found = std::memchr(data + i, kIac, size - i);
+            const void* found = std::memchr(data + i, telnet::iac, size - i);
             const std::size_t stop =
                 found ? static_cast<std::size_t>(static_cast<const char*>(found) - data) : size;
             if (out != i) std::memmove(data + out, data + i, stop - i);
@@ -53,15 +45,15 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
         const auto c = static_cast<unsigned char>(data[i++]);
         switch (state_) {
             case State::iac:
-                if (c == kIac) {
-                    data[out++] = static_cast<char>(kIac);
+                if (c == telnet::iac) {
+                    data[out++] = static_cast<char>(telnet::iac);
                     state_ = State::data;
-                } else if (c >= kWill && c <= kDont) {
+                } else if (c >= telnet::will && c <= telnet::dont) {
                     verb_ = c;
                     state_ = State::option;
-                } else if (c == kSb) {
+                } else if (c == telnet::sb) {
                     state_ = State::sub;
-                } else if (c == kIp || c == kBrk) {
+                } else if (c == telnet::ip || c == telnet::brk) {
                     state_ = State::stopped;
                     // telnet sends IAC DO TIMING-MARK right behind its interrupt and discards
                     // our output until it is answered: note it, or the user never sees the
@@ -73,15 +65,15 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
                 }
                 break;
             case State::option:
-                if (verb_ == kDo && c == kTimingMark) ++timing_marks_;
+                if (verb_ == telnet::do_ && c == telnet::timing_mark) ++timing_marks_;
                 state_ = State::data;
                 break;
             case State::sub:
-                if (c == kIac) state_ = State::sub_iac;
+                if (c == telnet::iac) state_ = State::sub_iac;
                 break;
             case State::sub_iac:
                 // IAC IAC is an escaped 255 inside the negotiation; only IAC SE ends it.
-                if (c == kSe) {
+                if (c == telnet::se) {
                     state_ = State::data;
                 } else {
                     state_ = State::sub;

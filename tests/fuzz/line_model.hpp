@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "telnet_codes.hpp"
+
 namespace hellod::fuzz {
 
 struct TelnetModel {
@@ -22,8 +24,6 @@ struct TelnetModel {
 // bytes; IAC SB ... IAC SE goes whole (IAC IAC inside is an escaped 255); IAC IP and IAC BRK stop
 // the input; IAC <any other command> is two bytes.
 inline TelnetModel telnet_model(std::string_view raw) {
-    constexpr unsigned char kIac = 255, kDo = 253, kWill = 251, kDont = 254, kSb = 250, kIp = 244,
-                            kBrk = 243, kSe = 240, kTimingMark = 6;
     TelnetModel model;
     enum { data, iac, option, sub, sub_iac } state = data;
     unsigned char verb = 0;
@@ -31,7 +31,7 @@ inline TelnetModel telnet_model(std::string_view raw) {
         const auto c = static_cast<unsigned char>(raw[i]);
         switch (state) {
             case data:
-                if (c == kIac) {
+                if (c == telnet::iac) {
                     state = iac;
                 } else {
                     model.data.push_back(static_cast<char>(c));
@@ -39,14 +39,14 @@ inline TelnetModel telnet_model(std::string_view raw) {
                 break;
             case iac:
                 state = data;
-                if (c == kIac) {
+                if (c == telnet::iac) {
                     model.data.push_back(static_cast<char>(c));
-                } else if (c >= kWill && c <= kDont) {
+                } else if (c >= telnet::will && c <= telnet::dont) {
                     verb = c;
                     state = option;
-                } else if (c == kSb) {
+                } else if (c == telnet::sb) {
                     state = sub;
-                } else if (c == kIp || c == kBrk) {
+                } else if (c == telnet::ip || c == telnet::brk) {
                     model.stopped = true;
                     model.timing_mark_after_stop =
                         raw.substr(i + 1).find("\xff\xfd\x06") != std::string_view::npos;
@@ -54,14 +54,14 @@ inline TelnetModel telnet_model(std::string_view raw) {
                 }
                 break;
             case option:
-                if (verb == kDo && c == kTimingMark) ++model.do_timing_marks;
+                if (verb == telnet::do_ && c == telnet::timing_mark) ++model.do_timing_marks;
                 state = data;
                 break;
             case sub:
-                if (c == kIac) state = sub_iac;
+                if (c == telnet::iac) state = sub_iac;
                 break;
             case sub_iac:
-                state = c == kSe ? data : sub;
+                state = c == telnet::se ? data : sub;
                 break;
         }
     }

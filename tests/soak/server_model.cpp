@@ -2,22 +2,11 @@
 
 #include <stdexcept>
 
+#include "telnet_codes.hpp"
+
 namespace hellod_soak {
 
-namespace {
-
-// RFC 854 command codes.
-constexpr unsigned char kIac = 255;
-constexpr unsigned char kDont = 254;
-constexpr unsigned char kDo = 253;
-constexpr unsigned char kWill = 251;
-constexpr unsigned char kSb = 250;
-constexpr unsigned char kIp = 244;
-constexpr unsigned char kBrk = 243;
-constexpr unsigned char kSe = 240;
-constexpr unsigned char kTimingMark = 6;  // RFC 860
-
-}  // namespace
+namespace telnet = hellod::telnet;
 
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t");
@@ -36,7 +25,7 @@ void ServerModel::byte(char c) {
     const auto u = static_cast<unsigned char>(c);
     switch (telnet_) {
         case Telnet::data:
-            if (u == kIac) {
+            if (u == telnet::iac) {
                 telnet_ = Telnet::iac;
             } else {
                 data(c);
@@ -44,27 +33,27 @@ void ServerModel::byte(char c) {
             return;
         case Telnet::iac:
             telnet_ = Telnet::data;
-            if (u == kIac) {
+            if (u == telnet::iac) {
                 data(c);  // IAC IAC: one literal 0xFF
-            } else if (u >= kWill && u <= kDont) {
+            } else if (u >= telnet::will && u <= telnet::dont) {
                 verb_ = u;
                 telnet_ = Telnet::option;
-            } else if (u == kSb) {
+            } else if (u == telnet::sb) {
                 telnet_ = Telnet::sub;
-            } else if (u == kIp || u == kBrk) {
+            } else if (u == telnet::ip || u == telnet::brk) {
                 interrupt();
             }
             return;  // any other command: dropped
         case Telnet::option:
-            if (verb_ == kDo && u == kTimingMark)
+            if (verb_ == telnet::do_ && u == telnet::timing_mark)
                 throw std::logic_error("IAC DO TIMING-MARK: its answer's place depends on reads");
             telnet_ = Telnet::data;
             return;
         case Telnet::sub:
-            if (u == kIac) telnet_ = Telnet::sub_iac;
+            if (u == telnet::iac) telnet_ = Telnet::sub_iac;
             return;
         case Telnet::sub_iac:
-            telnet_ = u == kSe ? Telnet::data : Telnet::sub;
+            telnet_ = u == telnet::se ? Telnet::data : Telnet::sub;
             return;
     }
 }
