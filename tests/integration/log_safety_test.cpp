@@ -19,6 +19,7 @@
 #include "notify_socket.hpp"
 #include "temp_file.hpp"
 #include "test_client.hpp"
+#include "utf8_decode.hpp"
 
 namespace hellod {
 namespace {
@@ -96,31 +97,14 @@ std::optional<std::string> unsafe(std::string_view line) {
             ++i;
             continue;
         }
-        std::size_t length = 0;
-        std::uint32_t cp = 0;
-        std::uint32_t min = 0;
-        if (b0 >= 0xc2 && b0 <= 0xdf) {
-            length = 2, cp = b0 & 0x1fu, min = 0x80;
-        } else if (b0 >= 0xe0 && b0 <= 0xef) {
-            length = 3, cp = b0 & 0x0fu, min = 0x800;
-        } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-            length = 4, cp = b0 & 0x07u, min = 0x10000;
-        } else {
-            return "invalid UTF-8 at byte " + std::to_string(i);
-        }
-        if (line.size() - i < length) return "truncated UTF-8 at byte " + std::to_string(i);
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto b = static_cast<unsigned char>(line[i + k]);
-            if ((b & 0xc0) != 0x80) return "invalid UTF-8 at byte " + std::to_string(i);
-            cp = (cp << 6) | (b & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return "invalid UTF-8 at byte " + std::to_string(i);
+        const auto sequence = testing::decode_utf8(line.substr(i));
+        if (!sequence) return "invalid UTF-8 at byte " + std::to_string(i);
+        const auto cp = sequence->code_point;
         if (cp <= 0x9f) return "C1 control at byte " + std::to_string(i);
         if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
             (cp >= 0x2066 && cp <= 0x2069))
             return "line separator or bidi control at byte " + std::to_string(i);
-        i += length;
+        i += sequence->length;
     }
     return std::nullopt;
 }

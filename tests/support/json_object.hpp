@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "utf8_decode.hpp"
+
 namespace hellod::testing {
 
 struct JsonValue {
@@ -207,28 +209,10 @@ class Parser {
 
     // The raw UTF-8 sequence at pos_ (RFC 3629), appended to `out`.
     void raw_utf8(std::string& out) {
-        const unsigned char b0 = peek();
-        std::size_t length = 0;
-        std::uint32_t cp = 0;
-        std::uint32_t min = 0;
-        if (b0 >= 0xc2 && b0 <= 0xdf) {
-            length = 2, cp = b0 & 0x1fu, min = 0x80;
-        } else if (b0 >= 0xe0 && b0 <= 0xef) {
-            length = 3, cp = b0 & 0x0fu, min = 0x800;
-        } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-            length = 4, cp = b0 & 0x07u, min = 0x10000;
-        } else {
-            fail("invalid UTF-8");
-        }
-        if (text_.size() - pos_ < length) fail("truncated UTF-8");
-        for (std::size_t i = 1; i < length; ++i) {
-            const auto b = static_cast<unsigned char>(text_[pos_ + i]);
-            if ((b & 0xc0) != 0x80) fail("invalid UTF-8");
-            cp = (cp << 6) | (b & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail("invalid UTF-8");
-        out.append(text_.substr(pos_, length));
-        pos_ += length;
+        const auto sequence = decode_utf8(text_.substr(pos_));
+        if (!sequence) fail("invalid UTF-8");
+        out.append(text_.substr(pos_, sequence->length));
+        pos_ += sequence->length;
     }
 
     std::string string() {
