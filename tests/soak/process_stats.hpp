@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "proc_stats.hpp"
+
 namespace hellod_soak {
 
 // What /proc says about the daemon: the figures the soak compares before and after.
@@ -14,10 +16,10 @@ struct ProcessStats {
     double cpu_seconds = 0;  // utime + stime from /proc/PID/stat
 };
 
-// nullopt once the process is gone.
+// nullopt once the process is gone. The /proc/PID/status and stat parts are hellod-bench's
+// reader (bench/hellod_bench/proc_stats.*); this adds the descriptor count.
 std::optional<ProcessStats> read_process_stats(pid_t pid);
 
-// This process's user + system CPU time.
-double own_cpu_seconds();
+using hellod_bench::own_cpu_seconds;
 
 }  // namespace hellod_soak
