@@ -24,6 +24,7 @@ COPY CMakeLists.txt LICENSE ./
 COPY daemon/ daemon/
 COPY config/ config/
 COPY systemd/ systemd/
+COPY docs/hellod.8 docs/
 
 # The optimisation the tests run (RelWithDebInfo), stripped on install. Boost is linked
 # statically: shared Boost.Log would bring a dozen libraries and ICU (~40 MB) into the image,

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 
 namespace hellod::net {
 namespace {

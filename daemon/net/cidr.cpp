@@ -8,7 +8,7 @@
 #include <span>
 #include <stdexcept>
 
-#include "escape.hpp"
+#include "text/escape.hpp"
 
 namespace hellod::net {
 namespace {

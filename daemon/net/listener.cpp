@@ -9,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 #include "net/address.hpp"
 
 namespace hellod::net {

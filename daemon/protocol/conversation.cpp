@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "escape.hpp"
-#include "log.hpp"
-#include "telnet_filter.hpp"
+#include "log/log.hpp"
+#include "protocol/telnet_filter.hpp"
+#include "text/escape.hpp"
 
 namespace hellod::protocol {
 namespace {

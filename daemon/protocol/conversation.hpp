@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/session.hpp"
+#include "protocol/dispatch.hpp"
 
 namespace hellod::protocol {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/session.hpp"
+#include "protocol/dispatch.hpp"
 
 namespace hellod::protocol {
 

@@ -17,10 +17,10 @@
 
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
+#include "io/stream.hpp"
 #include "line_model.hpp"
+#include "protocol/telnet_filter.hpp"
 #include "socket_pair.hpp"
-#include "stream.hpp"
-#include "telnet_filter.hpp"
 
 namespace hellod::fuzz {
 namespace {

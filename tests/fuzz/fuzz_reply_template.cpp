@@ -12,7 +12,7 @@
 
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
-#include "reply_template.hpp"
+#include "protocol/reply_template.hpp"
 
 namespace hellod::fuzz {
 namespace {

@@ -26,16 +26,16 @@
 #include <thread>
 #include <vector>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
+#include "config/settings.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
+#include "io/stream.hpp"
 #include "line_model.hpp"
-#include "log.hpp"
-#include "protocol/session.hpp"
-#include "settings.hpp"
+#include "log/log.hpp"
+#include "protocol/dispatch.hpp"
+#include "protocol/telnet_filter.hpp"
 #include "socket_pair.hpp"
-#include "stream.hpp"
-#include "telnet_filter.hpp"
 
 namespace hellod::fuzz {
 namespace {

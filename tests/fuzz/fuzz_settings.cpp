@@ -21,10 +21,10 @@
 #include <string_view>
 #include <vector>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
+#include "config/settings.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
-#include "settings.hpp"
 
 namespace hellod::fuzz {
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "telnet_codes.hpp"
+#include "protocol/telnet_codes.hpp"
 
 namespace hellod::fuzz {
 

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "captured_stderr.hpp"
-#include "log.hpp"
+#include "log/log.hpp"
 #include "net/fd.hpp"
 #include "net/listener.hpp"
-#include "service_manager.hpp"
+#include "os/service_manager.hpp"
 #include "socket_address.hpp"
 #include "test_client.hpp"
 #include "test_log.hpp"

@@ -2,7 +2,7 @@
 // usual terminal attacks (screen clears, title and hyperlink escapes, C1 controls, backspaces,
 // forged line breaks, bidirectional overrides) as names, with every line logged (trace). The log
 // must hold only escaped text, one line per event, and the escapes must say exactly what was
-// sent. The oracle here is written independently of daemon/escape.cpp.
+// sent. The oracle here is written independently of daemon/text/escape.cpp.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

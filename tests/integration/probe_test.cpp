@@ -1,6 +1,6 @@
 // hellod --probe against the real Server in-process, and against scripted servers that
 // misbehave in the ways a health check must notice.
-#include "probe.hpp"
+#include "app/probe.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
-#include "exit_codes.hpp"
-#include "log.hpp"
+#include "app/fatal_error.hpp"
+#include "log/log.hpp"
 #include "net/fd.hpp"
 #include "test_client.hpp"
 #include "test_log.hpp"

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "log.hpp"
+#include "log/log.hpp"
 #include "test_client.hpp"
 #include "test_log.hpp"
 #include "test_server.hpp"

@@ -4,9 +4,9 @@
 #include <memory>
 #include <thread>
 
+#include "config/settings.hpp"
 #include "net/listener.hpp"
-#include "server.hpp"
-#include "settings.hpp"
+#include "server/server.hpp"
 
 namespace hellod::testing {
 

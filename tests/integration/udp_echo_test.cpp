@@ -1,5 +1,5 @@
 // The UDP echo service on real sockets, driven by real UDP clients.
-#include "udp_echo.hpp"
+#include "server/udp_echo.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "log.hpp"
+#include "log/log.hpp"
 #include "net/listener.hpp"
 #include "test_log.hpp"
 #include "test_server.hpp"

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "telnet_codes.hpp"
+#include "protocol/telnet_codes.hpp"
 
 namespace hellod_soak {
 

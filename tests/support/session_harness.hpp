@@ -11,9 +11,9 @@
 #include <string_view>
 #include <thread>
 
+#include "io/stream.hpp"
 #include "net/fd.hpp"
-#include "protocol/session.hpp"
-#include "stream.hpp"
+#include "protocol/dispatch.hpp"
 
 namespace hellod::testing {
 

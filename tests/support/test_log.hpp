@@ -1,7 +1,7 @@
 #pragma once
 
 // The log for in-process tests: text to the terminal, at the level a fixture asks for.
-#include "log.hpp"
+#include "log/log.hpp"
 
 namespace hellod::testing {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Test oracles' UTF-8 decoder, written apart from daemon/utf8.cpp on purpose: the tests judge
+// Test oracles' UTF-8 decoder, written apart from daemon/text/utf8.cpp on purpose: the tests judge
 // the daemon's output with it.
 #include <cstddef>
 #include <cstdint>

@@ -273,13 +273,13 @@ else
 
     # EXIT STATUS lists exactly the codes the daemon uses.
     codes=$(sed -nE 's/^inline constexpr int [a-z_]+ = ([0-9]+);.*/\1/p' \
-        "$source/daemon/exit_codes.hpp" | sort -n | tr '\n' ' ' | sed 's/ $//')
+        "$source/daemon/app/fatal_error.hpp" | sort -n | tr '\n' ' ' | sed 's/ $//')
     listed=$(awk '/^EXIT STATUS/ { on = 1; next } /^[A-Z]/ { on = 0 }
                   on && /^       [0-9]+ / { print $1 }' "$work/man.txt" | sort -n | tr '\n' ' ' | sed 's/ $//')
     if [ -n "$codes" ] && [ "$codes" = "$listed" ]; then
-        pass "man page: EXIT STATUS lists the codes of exit_codes.hpp ($codes)"
+        pass "man page: EXIT STATUS lists the codes of app/fatal_error.hpp ($codes)"
     else
-        fail "man page: EXIT STATUS lists '$listed', exit_codes.hpp has '$codes'"
+        fail "man page: EXIT STATUS lists '$listed', app/fatal_error.hpp has '$codes'"
     fi
 fi
 

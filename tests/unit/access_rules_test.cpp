@@ -1,5 +1,5 @@
 // AccessRules: deny wins, an allow list refuses everyone else, no rules admit everybody.
-#include "access_rules.hpp"
+#include "net/access_rules.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/un.h>

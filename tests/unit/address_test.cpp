@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 #include "net/listener.hpp"
 
 namespace hellod::net {

@@ -1,4 +1,4 @@
-#include "config_file.hpp"
+#include "config/config_file.hpp"
 
 #include <gtest/gtest.h>
 

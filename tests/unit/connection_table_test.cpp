@@ -1,4 +1,4 @@
-#include "connection_table.hpp"
+#include "server/connection_table.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>

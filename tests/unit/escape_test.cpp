@@ -1,4 +1,4 @@
-#include "escape.hpp"
+#include "text/escape.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // --user and --group looked up in this machine's user and group databases (any Debian has
 // nobody, nogroup, daemon and root).
-#include "identity.hpp"
+#include "os/identity.hpp"
 
 #include <grp.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 
 namespace hellod {
 namespace {

@@ -1,4 +1,4 @@
-#include "json_escape.hpp"
+#include "text/json_escape.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "captured_stderr.hpp"
-#include "escape.hpp"
 #include "json_object.hpp"
-#include "log.hpp"
+#include "log/log.hpp"
+#include "text/escape.hpp"
 
 namespace hellod {
 namespace {

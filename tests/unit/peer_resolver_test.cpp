@@ -1,4 +1,4 @@
-#include "peer_resolver.hpp"
+#include "server/peer_resolver.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/un.h>

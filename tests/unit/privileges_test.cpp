@@ -1,6 +1,6 @@
 // The start-up rules (who may serve as whom), and the drop itself: done for real, as root, in a
 // forked child, since there is no way back from it.
-#include "privileges.hpp"
+#include "os/privileges.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 #include "net/fd.hpp"
 
 namespace hellod {

@@ -1,6 +1,6 @@
 // RefusalLog: one line per refused peer a minute, with the count of what went unlogged, in a
 // table that stays bounded under a flood from any number of addresses. Time is passed in.
-#include "refusal_log.hpp"
+#include "server/refusal_log.hpp"
 
 #include <gtest/gtest.h>
 

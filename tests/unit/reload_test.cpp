@@ -1,11 +1,11 @@
 // SIGHUP's settings step: the same command line, environment and file, read again.
-#include "reload.hpp"
+#include "config/reload.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "log.hpp"
+#include "log/log.hpp"
 #include "temp_file.hpp"
 
 namespace hellod {

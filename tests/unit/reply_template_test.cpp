@@ -1,4 +1,4 @@
-#include "reply_template.hpp"
+#include "protocol/reply_template.hpp"
 
 #include <gtest/gtest.h>
 

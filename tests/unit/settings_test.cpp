@@ -1,4 +1,4 @@
-#include "settings.hpp"
+#include "config/settings.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 #include "temp_file.hpp"
 
 namespace hellod {

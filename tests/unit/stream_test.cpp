@@ -1,4 +1,4 @@
-#include "stream.hpp"
+#include "io/stream.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "net/fd.hpp"
-#include "telnet_filter.hpp"
+#include "protocol/telnet_filter.hpp"
 
 namespace hellod {
 

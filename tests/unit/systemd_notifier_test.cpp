@@ -1,5 +1,5 @@
 // SystemdNotifier against a NOTIFY_SOCKET this test owns: what it sends, and when.
-#include "systemd_notifier.hpp"
+#include "os/systemd_notifier.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The task limit: where pids.max is found, and the warning when max-connections threads won't fit.
-#include "task_limit.hpp"
+#include "os/task_limit.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "telnet_filter.hpp"
+#include "protocol/telnet_filter.hpp"
 
 #include <gtest/gtest.h>
 

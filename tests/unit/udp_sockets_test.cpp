@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "exit_codes.hpp"
+#include "app/fatal_error.hpp"
 #include "net/address.hpp"
 #include "net/fd.hpp"
 #include "net/listener.hpp"

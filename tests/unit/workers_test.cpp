@@ -1,4 +1,4 @@
-#include "workers.hpp"
+#include "server/workers.hpp"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "sanitizers.hpp"
+#include "os/sanitizers.hpp"
 
 namespace hellod {
 namespace {

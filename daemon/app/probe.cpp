@@ -1,0 +1,255 @@
+#include "app/probe.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+
+#include "app/fatal_error.hpp"
+#include "net/address.hpp"
+#include "net/client.hpp"
+#include "protocol/dispatch.hpp"
+#include "text/escape.hpp"
+
+namespace hellod {
+namespace {
+
+using Status = net::Client::Status;
+
+// Far above any welcome, reply or farewell; only a server gone wrong sends a longer line.
+constexpr std::size_t kLineLimit = 64 * 1024;
+
+// Longer than the busy and shutdown lines, so that an echo server that sends one of those
+// instead of the bytes is told apart from one that echoes short.
+constexpr std::string_view kEchoPayload =
+    "hellod --probe: the quick brown fox jumps over the lazy dog\r\n";
+
+std::string without_crlf(std::string_view line) {
+    return std::string(line.substr(0, line.size() - protocol::crlf.size()));
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g s", std::chrono::duration<double>(d).count());
+    return text;
+}
+
+bool is_port_zero(std::string_view port) {
+    return !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c == '0'; });
+}
+
+// One session's worth of checks; each step returns a failure sentence or nothing.
+class Session {
+  public:
+    Session(const ProbeTarget& target, const Settings& settings, std::chrono::milliseconds timeout)
+        : target_(target),
+          settings_(settings),
+          timeout_(timeout),
+          start_(net::Client::Clock::now()),
+          client_(start_ + timeout) {}
+
+    ProbeResult run() {
+        if (const Status s = client_.connect(target_.host, target_.port); s != Status::ok) {
+            return unhealthy(s == Status::timeout ? "no connection within " + seconds_text(timeout_)
+                                                  : "cannot connect: " + client_.error_text());
+        }
+        return settings_.protocol == Protocol::echo ? echo() : conversation();
+    }
+
+  private:
+    ProbeResult healthy() const {
+        const std::chrono::duration<double, std::milli> elapsed =
+            net::Client::Clock::now() - start_;
+        char ms[32];
+        std::snprintf(ms, sizeof ms, "%.1f ms", elapsed.count());
+        return {true, "hellod at " + target_.name + " is healthy: it answered as the " +
+                          std::string(to_string(settings_.protocol)) + " protocol should in " + ms};
+    }
+
+    ProbeResult unhealthy(const std::string& why) const {
+        return {false, "hellod at " + target_.name + " is not healthy: " + why};
+    }
+
+    // The fixed lines a server sends instead of a session; busy still means it is up.
+    std::optional<ProbeResult> refusal(std::string_view line) const {
+        if (line == without_crlf(protocol::busy_line)) {
+            return ProbeResult{true, "hellod at " + target_.name +
+                                         " is up but busy: it turned the probe away with '" +
+                                         std::string(line) + "'"};
+        }
+        if (line == without_crlf(protocol::shutdown_line)) return unhealthy("it is shutting down");
+        return std::nullopt;
+    }
+
+    std::string failed(Status status, std::string_view what) const {
+        switch (status) {
+            case Status::timeout:
+                return "no " + std::string(what) + " within " + seconds_text(timeout_);
+            case Status::eof:
+                return "it closed the connection before the " + std::string(what);
+            case Status::error:
+            case Status::ok:
+                break;
+        }
+        return "reading the " + std::string(what) + " failed: " + client_.error_text();
+    }
+
+    // Reads one line; the first line of a session may instead be the busy or shutdown line.
+    std::optional<ProbeResult> expect_line(std::string_view what, std::string& line) {
+        const Status s = client_.read_line(line, kLineLimit);
+        if (first_line_) {
+            first_line_ = false;
+            if (auto r = refusal(line)) return r;
+        }
+        if (s != Status::ok) return unhealthy(failed(s, what));
+        return std::nullopt;
+    }
+
+    std::optional<ProbeResult> expect_exact(std::string_view what, std::string_view expected) {
+        std::string line;
+        if (auto r = expect_line(what, line)) return r;
+        if (line != expected) {
+            return unhealthy("it sent " + quoted_excerpt(line) + " where the " + std::string(what) +
+                             " " + quoted_excerpt(expected) + " was expected");
+        }
+        return std::nullopt;
+    }
+
+    std::optional<ProbeResult> send(std::string_view bytes, std::string_view what) {
+        if (const Status s = client_.send(bytes); s != Status::ok) {
+            return unhealthy(
+                s == Status::timeout
+                    ? "it took no " + std::string(what) + " within " + seconds_text(timeout_)
+                    : "sending the " + std::string(what) + " failed: " + client_.error_text());
+        }
+        return std::nullopt;
+    }
+
+    // After the session the server must close, and send nothing more first.
+    ProbeResult expect_close() {
+        std::string extra;
+        const Status s = client_.read_to_eof(extra, kLineLimit);
+        if (s == Status::timeout)
+            return unhealthy("it did not close the session within " + seconds_text(timeout_));
+        if (s != Status::ok)
+            return unhealthy("waiting for the close failed: " + client_.error_text());
+        if (!extra.empty())
+            return unhealthy("it sent " + quoted_excerpt(extra) + " where it should have closed");
+        return healthy();
+    }
+
+    // greeting and timestamp: welcome, one line and its answer, exit command and farewell.
+    ProbeResult conversation() {
+        if (!settings_.welcome.empty()) {
+            if (auto r = expect_exact("welcome", settings_.welcome)) return *r;
+        }
+        // As long as a line may be, and never the exit command.
+        std::string probe_line(std::string_view("probe").substr(
+            0, std::max<std::size_t>(1, settings_.max_line_bytes)));
+        if (probe_line == settings_.exit_command)
+            probe_line.front() = probe_line.front() == 'p' ? 'q' : 'p';
+        if (auto r = send(probe_line + std::string(protocol::crlf), "line")) return *r;
+
+        std::string answer;
+        if (auto r = expect_line("answer", answer)) return *r;
+        if (settings_.protocol == Protocol::timestamp) {
+            // "[Thu Sep 15 22:29:12 2016] probe": ctime's fixed 24 characters in brackets.
+            const std::string tail = "] " + probe_line;
+            if (answer.size() != 1 + 24 + tail.size() || !answer.starts_with('[') ||
+                !answer.ends_with(tail)) {
+                return unhealthy("it answered " + quoted_excerpt(answer) +
+                                 " where '[<date and time>] " + probe_line + "' was expected");
+            }
+        } else {
+            std::string expected;
+            settings_.reply.render(probe_line, expected);
+            if (answer != expected) {
+                return unhealthy("it answered " + quoted_excerpt(answer) + " where " +
+                                 quoted_excerpt(expected) + " was expected");
+            }
+        }
+
+        // An exit command longer than a line may be can never arrive (settings warns of it).
+        if (settings_.exit_command.empty() ||
+            settings_.exit_command.size() > settings_.max_line_bytes) {
+            client_.shutdown_write();  // the end of input ends the session
+        } else {
+            if (auto r = send(settings_.exit_command + std::string(protocol::crlf), "exit command"))
+                return *r;
+            if (!settings_.farewell.empty()) {
+                if (auto r = expect_exact("farewell", settings_.farewell)) return *r;
+            }
+        }
+        return expect_close();
+    }
+
+    // echo: the bytes come back unchanged; the end of input ends the session.
+    ProbeResult echo() {
+        if (auto r = send(kEchoPayload, "bytes")) return *r;
+        std::string back;
+        const Status s = client_.read_bytes(back, kEchoPayload.size());
+        if (s != Status::ok) {
+            if (back.ends_with(protocol::crlf)) {
+                if (auto r = refusal(without_crlf(back))) return *r;
+            }
+            return unhealthy(failed(s, "echo") +
+                             (back.empty() ? "" : " (after " + quoted_excerpt(back) + ")"));
+        }
+        if (back != kEchoPayload) {
+            return unhealthy("it sent " + quoted_excerpt(back) + " back instead of " +
+                             quoted_excerpt(kEchoPayload));
+        }
+        client_.shutdown_write();
+        return expect_close();
+    }
+
+    const ProbeTarget& target_;
+    const Settings& settings_;
+    std::chrono::milliseconds timeout_;
+    net::Client::Clock::time_point start_;
+    net::Client client_;
+    bool first_line_ = true;
+};
+
+}  // namespace
+
+std::vector<ProbeTarget> probe_targets(std::string_view target, const Settings& settings) {
+    std::vector<std::string> specs;
+    if (!target.empty())
+        specs.emplace_back(target);
+    else if (settings.listen.empty())
+        specs.emplace_back("*:9999");  // the built-in listen address
+    else
+        specs = settings.listen;
+
+    std::vector<ProbeTarget> targets;
+    for (const auto& spec : specs) {
+        const std::string option = target.empty() ? "listen " + spec : "--probe " + spec;
+        net::Endpoint endpoint;
+        try {
+            endpoint = net::parse_endpoint(spec);
+        } catch (const std::invalid_argument& e) {
+            throw FatalError(exit_code::usage, option + ": the address " + e.what());
+        }
+        if (is_port_zero(endpoint.service)) {
+            throw FatalError(exit_code::usage,
+                             option +
+                                 ": port 0 is whatever port the kernel picked; name the "
+                                 "port with --probe HOST:PORT");
+        }
+        std::string host = endpoint.host;
+        if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+        if (host == "::") host = "::1";
+        const bool v6 = host.find(':') != std::string::npos;
+        targets.push_back(
+            {host, endpoint.service, (v6 ? "[" + host + "]" : host) + ":" + endpoint.service});
+    }
+    return targets;
+}
+
+ProbeResult probe(const ProbeTarget& target, const Settings& settings,
+                  std::chrono::milliseconds timeout) {
+    return Session(target, settings, timeout).run();
+}
+
+}  // namespace hellod

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "log/log_level.hpp"
+
+namespace hellod::log {
+
+// The threshold lives here, not behind Boost.Log, so a disabled level costs one relaxed load
+// and the message is never formatted.
+inline std::atomic<int> threshold{static_cast<int>(LogLevel::info)};
+
+inline bool enabled(LogLevel level) noexcept {
+    return static_cast<int>(level) >= threshold.load(std::memory_order_relaxed);
+}
+
+// syslog: for --inetd under inetd or xinetd, where stderr is the client's socket.
+enum class Destination { terminal, journal, syslog };
+
+// stderr is the journal when JOURNAL_STREAM names its device and inode (systemd.exec(5)); the
+// variable alone is not enough, since a child of a systemd service inherits it.
+Destination detect_destination();
+
+// Sends every message to stderr: with an ISO-8601 timestamp on a terminal or in a file, with a
+// "<N>" syslog priority prefix and no timestamp when stderr is the journal; or to syslog(3)
+// under the daemon facility. In json each line is instead one object, {"time":..., "level":...,
+// "message":...} (still after the "<N>" for the journal), and for syslog the object is the
+// message.
+void init(LogLevel level, Destination destination, LogFormat format);
+Destination destination() noexcept;
+void set_level(LogLevel level) noexcept;
+// Takes effect from the next line; a line is rendered in one format from start to end.
+void set_format(LogFormat format) noexcept;
+LogFormat format() noexcept;
+
+// One line; the caller escapes client-supplied text (see escape.hpp).
+void write(LogLevel level, std::string_view message);
+
+// One connection's access line, logged at info; in text (detail="..." last, when there is one)
+//   access peer=192.0.2.1:5555 host="a.example" duration=0.012s lines=5 in=31 out=63 end=exit
+// and in json "message":"access" followed by the fields peer, host, duration (a number of
+// seconds), lines, bytes_in, bytes_out, end, detail. host and detail are raw here and escaped
+// like client text on the way out; each is left out when empty.
+struct AccessRecord {
+    std::string_view peer{};  // "192.0.2.1:51234", "[2001:db8::1]:51234"
+    std::string_view host{};  // the confirmed name (--resolve-peers), or empty
+    std::chrono::nanoseconds duration{};
+    std::uint64_t lines = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::string_view end{};     // "exit", "eof", "idle", "busy", "shutdown", "error"
+    std::string_view detail{};  // e.g. "write timed out"; empty for none
+};
+void write_access(const AccessRecord& record);
+
+// The line write() would send at `level` to stderr as `destination` (without the newline), in
+// the current format; for main(), whose fatal errors may come before init().
+std::string render(LogLevel level, std::string_view message, Destination destination);
+
+// Collects one message and writes it when destroyed; used through HLOG.
+class Line {
+  public:
+    explicit Line(LogLevel level) : level_(level) {}
+    Line(const Line&) = delete;
+    Line& operator=(const Line&) = delete;
+    ~Line() { write(level_, std::move(text_).str()); }
+    std::ostringstream& stream() { return text_; }
+
+  private:
+    LogLevel level_;
+    std::ostringstream text_;
+};
+
+}  // namespace hellod::log
+
+// HLOG(info) << "text " << value;  the operands are not evaluated when the level is off. A for
+// statement rather than if/else, so `if (x) HLOG(info) << y;` has no dangling else.
+#define HLOG(level)                                                                       \
+    for (bool hlog_once_ = ::hellod::log::enabled(::hellod::LogLevel::level); hlog_once_; \
+         hlog_once_ = false)                                                              \
+    ::hellod::log::Line(::hellod::LogLevel::level).stream()

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "net/fd.hpp"
+#include "net/listener.hpp"
+#include "os/service_manager.hpp"
+#include "server/connection_table.hpp"
+#include "server/peer_resolver.hpp"
+#include "server/refusal_log.hpp"
+#include "server/workers.hpp"
+
+namespace hellod {
+
+struct Connection;
+
+// The acceptor: one loop over every listener that hands each accepted socket to a worker
+// thread of its own, enforces the connection limits, and on stop() drains the sessions.
+class Server {
+  public:
+    Server(std::shared_ptr<const Settings> settings, std::vector<net::Listener> listeners);
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();
+
+    // Accepts until stop(), then: closes the listeners, sends every session the shutdown line,
+    // waits up to shutdown-timeout for them to end, cuts the rest, and joins every worker.
+    // `wait_mask`, when given, is the signal mask in force while the loop waits (ppoll), so the
+    // caller can keep its stop signals blocked everywhere else.
+    void run(const sigset_t* wait_mask = nullptr);
+
+    // For --inetd: serves the one connected socket `fd` as if it had just been accepted, and
+    // returns once that session has ended (or, after stop(), has been drained like any other).
+    void serve_one(net::UniqueFd fd, const sigset_t* wait_mask = nullptr);
+
+    // Who hears about readiness, reloads, stopping and the live counts; by default no one.
+    // Set it before run().
+    void set_service_manager(ServiceManager& manager) { manager_ = &manager; }
+
+    // Asks run() to stop. Thread-safe and async-signal-safe.
+    void stop() noexcept;
+
+    // Given the running settings, returns the settings for sessions that start from now on, or
+    // nullptr to keep the running ones. Called on run()'s thread, between accepts.
+    using Reload = std::function<std::shared_ptr<const Settings>(const Settings& running)>;
+    void on_reload(Reload reload) { reload_ = std::move(reload); }
+    // Asks run() to call the reload function. Thread-safe and async-signal-safe.
+    void request_reload() noexcept;
+
+    std::shared_ptr<const Settings> settings() const { return settings_; }
+
+    std::size_t live_connections() const { return table_.size(); }
+    std::size_t worker_threads() const { return workers_.running(); }
+
+  private:
+    ServerStatus status() const;  // on run()'s thread only: it alone counts
+    void accept_from(int listen_fd);
+    // Returns whether a worker took the connection.
+    bool handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);
+    // For a peer the allow and deny rules refuse: closes it unserved, counts and maybe logs it.
+    void refuse_by_rule(net::UniqueFd fd, const AccessRules::Verdict& verdict, const sockaddr* peer,
+                        socklen_t peer_length);
+    void refuse(Connection& connection, std::string_view why);
+    void out_of_descriptors(int listen_fd, int error);
+    void back_off(std::chrono::milliseconds pause);
+    void after_threads_ended(std::size_t joined);
+    void reload();
+    void apply(std::shared_ptr<const Settings> next);
+    void drain();
+
+    std::shared_ptr<const Settings> settings_;
+    std::vector<net::Listener> listeners_;
+    Reload reload_;
+    ServiceManager unmanaged_;
+    ServiceManager* manager_ = &unmanaged_;
+    bool one_shot_ = false;                  // serve_one(): the loop ends with the session
+    std::atomic<bool> session_over_{false};  // set by serve_one()'s worker as it finishes
+    std::uint64_t accepted_ = 0;             // counted on run()'s thread only
+    std::uint64_t turned_away_ = 0;
+    std::uint64_t refused_ = 0;  // by the allow and deny rules
+    RefusalLog refusals_;        // run()'s thread only, as the counts: no lock
+    net::UniqueFd wake_;         // eventfd written by stop() and request_reload()
+    std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> reload_requested_{false};
+    net::UniqueFd reserve_;  // spare descriptor, given up to refuse a client when none are left
+    ConnectionTable table_;
+    PeerResolver resolver_;  // starts its threads only when --resolve-peers first needs them
+    Workers workers_;        // declared last: joined before anything its workers use goes
+    std::chrono::steady_clock::time_point paused_until_{};
+    std::chrono::steady_clock::time_point last_exhaustion_warning_{};
+    std::size_t ended_since_trim_ = 0;  // worker threads joined since the last malloc_trim
+    std::chrono::steady_clock::time_point last_trim_{};
+};
+
+}  // namespace hellod

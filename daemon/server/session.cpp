@@ -1,0 +1,78 @@
+#include "server/session.hpp"
+
+#include <sys/socket.h>
+
+#include <optional>
+#include <string>
+
+#include "io/stream.hpp"
+#include "log/log.hpp"
+#include "protocol/dispatch.hpp"
+
+namespace hellod {
+namespace {
+
+// How long an orderly close waits for the client to finish sending (see close_gracefully).
+constexpr std::chrono::milliseconds linger{2000};
+
+// How long after the accept the access line may wait for the peer's name. The lookup started
+// at the accept, so only sessions shorter than this ever wait, and by no more than the rest.
+constexpr std::chrono::seconds name_wait{5};
+
+void log_access(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
+                std::uint64_t out) {
+    if (!log::enabled(LogLevel::info)) return;
+    const auto elapsed = std::chrono::steady_clock::now() - c.accepted;
+    std::optional<std::string> name;
+    if (c.host) name = c.host->name(c.accepted + name_wait);
+    log::write_access({.peer = c.peer,
+                       .host = name ? std::string_view(*name) : std::string_view(),
+                       .duration = elapsed,
+                       .lines = result.lines,
+                       .bytes_in = in,
+                       .bytes_out = out,
+                       .end = to_string(result.reason),
+                       .detail = result.detail});
+}
+
+}  // namespace
+
+void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& cancel) {
+    const Settings& settings = *connection->settings;
+    Stream stream(connection->fd.get(), {.read_buffer = 4096,
+                                         .write_buffer = 4096,
+                                         .read_timeout = settings.idle_timeout,
+                                         .write_timeout = settings.write_timeout,
+                                         .cancel = &cancel});
+    protocol::SessionResult result = protocol::run_session(stream, settings, connection->peer);
+    if (result.reason != protocol::EndReason::error) {
+        if (stream.flush() != Stream::Status::ok) {
+            result = {protocol::EndReason::error, result.lines, stream.error_text()};
+        } else {
+            stream.close_gracefully(linger);
+        }
+    }
+    // The session is over for the client and for the limits before the access line, which
+    // may still wait a moment for the peer's name. The slot goes before the descriptor (see
+    // Connection).
+    connection->slot.release();
+    connection->fd.reset();
+    log_access(*connection, result, stream.bytes_in(), stream.bytes_out());
+}
+
+void turn_away(Connection& connection, std::string_view why) {
+    const auto line = protocol::busy_line;
+    // A fresh socket's send buffer is empty, so this small send does not block.
+    const ssize_t sent =
+        ::send(connection.fd.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(connection.fd.get(), SHUT_WR);
+    // Closing with unread input would reset the connection, and a reset can destroy the busy
+    // line before the client reads it; take what has already arrived, without waiting.
+    char discard[1024];
+    while (::recv(connection.fd.get(), discard, sizeof discard, MSG_DONTWAIT) > 0) {
+    }
+    log_access(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0,
+               sent > 0 ? static_cast<std::uint64_t>(sent) : 0);
+}
+
+}  // namespace hellod

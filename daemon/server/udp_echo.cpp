@@ -1,0 +1,140 @@
+#include "server/udp_echo.hpp"
+
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include "app/fatal_error.hpp"
+#include "log/log.hpp"
+#include "net/address.hpp"
+#include "net/datagram.hpp"
+
+namespace hellod {
+namespace {
+
+// Datagrams per socket per wake-up, so that one busy socket cannot starve the others.
+constexpr int receive_batch = 64;
+
+// The largest UDP payload is 65507 bytes over IPv4 and 65527 over IPv6; 64 KiB holds either,
+// so only an IPv6 jumbogram could be truncated.
+constexpr std::size_t buffer_size = 64 * 1024;
+
+// How long the sockets rest after a failure that may persist, so the loop cannot spin on it.
+constexpr int rest_after_receive_error_ms = 10;
+constexpr int rest_after_poll_error_ms = 100;
+
+// An echo service answers anyone, so a datagram forged to come "from" another such service
+// (echo on 7, chargen on 19, daytime on 13, or another hellod's echo answering on a privileged
+// port) would have the two answer each other for ever, each reply provoking the next. Those
+// services live on privileged ports, and no real client sends from one (nor from port 0, which
+// cannot even be answered), so, like BSD inetd's internal echo, we do not answer them.
+bool reflection_risk(unsigned source_port) {
+    return source_port < 1024;
+}
+
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
+
+}  // namespace
+
+UdpEcho::UdpEcho(std::vector<net::Listener> sockets)
+    : sockets_(std::move(sockets)),
+      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      buffer_(buffer_size) {
+    if (!wake_)
+        throw FatalError(exit_code::os_error, "cannot create an eventfd: " + errno_text(errno));
+    waits_.push_back({wake_.get(), POLLIN, 0});
+    for (const auto& socket : sockets_)
+        waits_.push_back({socket.fd.get(), POLLIN, 0});
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error& e) {
+        throw FatalError(exit_code::os_error,
+                         std::string("cannot start the UDP echo thread: ") + e.what());
+    }
+}
+
+UdpEcho::~UdpEcho() {
+    stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void UdpEcho::stop() noexcept {
+    const std::uint64_t one = 1;
+    // write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
+    [[maybe_unused]] const auto ignored = ::write(wake_.get(), &one, sizeof one);
+}
+
+void UdpEcho::run() {
+    int rest_ms = 0;
+    for (;;) {
+        // While resting, only a stop is waited for.
+        const nfds_t count = rest_ms > 0 ? 1 : waits_.size();
+        const int ready = ::poll(waits_.data(), count, rest_ms > 0 ? rest_ms : -1);
+        rest_ms = 0;
+        if (ready < 0) {
+            const int error = errno;
+            if (error == EINTR) continue;
+            HLOG(error) << "udp echo: poll failed: " << errno_text(error) << "; retrying";
+            rest_ms = rest_after_poll_error_ms;
+            continue;
+        }
+        if (waits_[0].revents != 0) return;
+        for (nfds_t i = 1; i < count; ++i)
+            if (waits_[i].revents != 0 && !drain(sockets_[i - 1]))
+                rest_ms = rest_after_receive_error_ms;
+    }
+}
+
+bool UdpEcho::drain(const net::Listener& socket) {
+    net::Datagram request;
+    for (int i = 0; i < receive_batch; ++i) {
+        if (!net::receive_datagram(socket.fd.get(), buffer_, request)) {
+            const int error = errno;
+            if (error == EAGAIN || error == EWOULDBLOCK) return true;
+            if (error == EINTR) continue;
+            HLOG(debug) << "udp " << socket.name << ": receive failed: " << errno_text(error);
+            return false;
+        }
+        answer(socket, request, std::span(buffer_).first(request.size));
+    }
+    return true;
+}
+
+void UdpEcho::answer(const net::Listener& socket, const net::Datagram& request,
+                     std::span<const std::byte> payload) {
+    const auto peer = [&] { return net::to_string(request.peer_address(), request.peer_length); };
+    if (request.truncated) {
+        // Echoing the part that fit would send back something the client never sent.
+        HLOG(debug) << "udp " << socket.name << ": dropped a datagram from " << peer()
+                    << ": longer than " << buffer_.size() << " bytes";
+        return;
+    }
+    if (reflection_risk(request.peer_port())) {
+        HLOG(debug) << "udp " << socket.name << ": dropped " << payload.size() << " bytes from "
+                    << peer() << ": privileged source port (echo loop risk)";
+        return;
+    }
+    if (request.to_group()) {
+        // One forged datagram to a broadcast or multicast address would otherwise draw an
+        // answer from every host listening there, all aimed at the forged source.
+        HLOG(debug) << "udp " << socket.name << ": dropped " << payload.size() << " bytes from "
+                    << peer() << ": sent to a broadcast or multicast address";
+        return;
+    }
+    if (!net::send_reply(socket.fd.get(), payload, request)) {
+        // A full send buffer or an unreachable client loses this datagram only, as UDP may.
+        const int error = errno;
+        HLOG(debug) << "udp " << socket.name << ": could not echo " << payload.size()
+                    << " bytes to " << peer() << ": " << errno_text(error);
+        return;
+    }
+    echoed_.fetch_add(1, std::memory_order_relaxed);
+    HLOG(debug) << "udp " << socket.name << ": echoed " << payload.size() << " bytes to " << peer();
+}
+
+}  // namespace hellod
