@@ -21,9 +21,12 @@ stream_session() {
     before=$(vm_hwm "${HD_PID[d]}")
     # <&0: without a redirection of its own, a background command's stdin is /dev/null.
     timeout 40 socat -b 65536 -t 5 - "TCP:127.0.0.1:${HD_PORT[d]}" <&0 >out 2>err &
-    KILL_PIDS+=("$!")
+    local client=$!
+    KILL_PIDS+=("$client")
     bystander_check during
     must_log d "$access" "$what" 40
+    # The access line can come before socat has written the last reply to its file.
+    wait "$client" || true
     expect_file out "$expected"
     after=$(vm_hwm "${HD_PID[d]}")
     ((after - before < 16384)) || fail "peak memory grew by $((after - before)) KiB for $what"
