@@ -31,6 +31,7 @@
 #include "server/server.hpp"
 #include "server/udp_echo.hpp"
 #include "text/escape.hpp"
+#include "text/strings.hpp"
 
 namespace {
 
@@ -44,12 +45,6 @@ extern "C" void on_stop_signal(int) {
 
 extern "C" void on_reload_signal(int) {
     if (auto* server = g_server.load()) server->request_reload();
-}
-
-std::string seconds(std::chrono::milliseconds d) {
-    std::ostringstream out;
-    out << std::chrono::duration<double>(d).count() << " s";
-    return out.str();
 }
 
 std::string describe(const hellod::Settings& s, const std::vector<hellod::net::Listener>& listeners,
@@ -81,10 +76,12 @@ std::string describe(const hellod::Settings& s, const std::vector<hellod::net::L
             out << ", " << kind << " " << rules->size()
                 << (rules->size() == 1 ? " network" : " networks");
     }
-    out << ", idle-timeout " << (s.idle_timeout.count() == 0 ? "off" : seconds(s.idle_timeout))
-        << ", write-timeout " << seconds(s.write_timeout) << ", max-line-bytes " << s.max_line_bytes
-        << ", shutdown-timeout " << seconds(s.shutdown_timeout) << ", config "
-        << (s.config_file.empty() ? "none" : s.config_file) << ")";
+    out << ", idle-timeout "
+        << (s.idle_timeout.count() == 0 ? "off" : hellod::seconds_text(s.idle_timeout) + " s")
+        << ", write-timeout " << hellod::seconds_text(s.write_timeout) + " s"
+        << ", max-line-bytes " << s.max_line_bytes << ", shutdown-timeout "
+        << hellod::seconds_text(s.shutdown_timeout) + " s"
+        << ", config " << (s.config_file.empty() ? "none" : s.config_file) << ")";
     return out.str();
 }
 

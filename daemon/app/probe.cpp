@@ -10,6 +10,7 @@
 #include "net/client.hpp"
 #include "protocol/dispatch.hpp"
 #include "text/escape.hpp"
+#include "text/strings.hpp"
 
 namespace hellod {
 namespace {
@@ -28,12 +29,6 @@ std::string without_crlf(std::string_view line) {
     return std::string(line.substr(0, line.size() - protocol::crlf.size()));
 }
 
-std::string seconds_text(std::chrono::milliseconds d) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g s", std::chrono::duration<double>(d).count());
-    return text;
-}
-
 bool is_port_zero(std::string_view port) {
     return !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c == '0'; });
 }
@@ -50,8 +45,9 @@ class Session {
 
     ProbeResult run() {
         if (const Status s = client_.connect(target_.host, target_.port); s != Status::ok) {
-            return unhealthy(s == Status::timeout ? "no connection within " + seconds_text(timeout_)
-                                                  : "cannot connect: " + client_.error_text());
+            return unhealthy(s == Status::timeout
+                                 ? "no connection within " + seconds_text(timeout_) + " s"
+                                 : "cannot connect: " + client_.error_text());
         }
         return settings_.protocol == Protocol::echo ? echo() : conversation();
     }
@@ -84,7 +80,7 @@ class Session {
     std::string failed(Status status, std::string_view what) const {
         switch (status) {
             case Status::timeout:
-                return "no " + std::string(what) + " within " + seconds_text(timeout_);
+                return "no " + std::string(what) + " within " + seconds_text(timeout_) + " s";
             case Status::eof:
                 return "it closed the connection before the " + std::string(what);
             case Status::error:
@@ -119,7 +115,7 @@ class Session {
         if (const Status s = client_.send(bytes); s != Status::ok) {
             return unhealthy(
                 s == Status::timeout
-                    ? "it took no " + std::string(what) + " within " + seconds_text(timeout_)
+                    ? "it took no " + std::string(what) + " within " + seconds_text(timeout_) + " s"
                     : "sending the " + std::string(what) + " failed: " + client_.error_text());
         }
         return std::nullopt;
@@ -130,7 +126,8 @@ class Session {
         std::string extra;
         const Status s = client_.read_to_eof(extra, kLineLimit);
         if (s == Status::timeout)
-            return unhealthy("it did not close the session within " + seconds_text(timeout_));
+            return unhealthy("it did not close the session within " + seconds_text(timeout_) +
+                             " s");
         if (s != Status::ok)
             return unhealthy("waiting for the close failed: " + client_.error_text());
         if (!extra.empty())

@@ -3,26 +3,11 @@
 #include <cstdio>
 
 #include "text/escape.hpp"
+#include "text/strings.hpp"
 
 namespace hellod {
 
 namespace {
-
-constexpr std::string_view kBlanks = " \t";
-
-std::string_view trim_left(std::string_view s) {
-    const auto start = s.find_first_not_of(kBlanks);
-    return start == std::string_view::npos ? std::string_view{} : s.substr(start);
-}
-
-std::string_view trim_right(std::string_view s) {
-    const auto end = s.find_last_not_of(kBlanks);
-    return end == std::string_view::npos ? std::string_view{} : s.substr(0, end + 1);
-}
-
-std::string_view trim(std::string_view s) {
-    return trim_right(trim_left(s));
-}
 
 [[noreturn]] void fail(int line, std::string_view detail) {
     throw ConfigSyntaxError(line, detail);
@@ -129,8 +114,8 @@ std::string quote_config_value(std::string_view value) {
         throw std::invalid_argument("a config file value cannot hold a line break");
     }
     const bool needs_quotes =
-        !value.empty() && (kBlanks.find(value.front()) != std::string_view::npos ||
-                           kBlanks.find(value.back()) != std::string_view::npos ||
+        !value.empty() && (blanks.find(value.front()) != std::string_view::npos ||
+                           blanks.find(value.back()) != std::string_view::npos ||
                            value.find_first_of("#;\"\\\t") != std::string_view::npos);
     if (!needs_quotes) return std::string(value);
 

@@ -20,6 +20,7 @@
 #include "app/fatal_error.hpp"
 #include "config/config_file.hpp"
 #include "text/escape.hpp"
+#include "text/strings.hpp"
 
 namespace hellod {
 
@@ -28,31 +29,11 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr std::string_view kEnvPrefix = "HELLOD_";
-constexpr std::string_view kBlanks = " \t";
 constexpr std::int64_t kMaxSeconds = 86'400 * 365;  // a year; beyond that a timeout is a typo
 // A config file is a few hundred bytes; anything this big is the wrong file (or /dev/zero).
 constexpr std::size_t kMaxConfigBytes = 1 << 20;
 constexpr const char* kDefaultListenNote =
     "built-in default: [::]:9999, or 0.0.0.0:9999 without IPv6";
-
-// ---------------------------------------------------------------------------------------------
-// Small text helpers
-
-std::string_view trim(std::string_view s) {
-    const auto start = s.find_first_not_of(kBlanks);
-    if (start == std::string_view::npos) return {};
-    return s.substr(start, s.find_last_not_of(kBlanks) - start + 1);
-}
-
-// Not std::tolower: that follows the global locale, and names are plain ASCII.
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b,
-                              [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
 // Edit distance with '_' and '-' and letter case treated as equal, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -256,20 +237,6 @@ std::vector<std::string> network_texts(const std::vector<net::Cidr>& networks) {
     return texts;
 }
 
-std::string seconds_text(std::chrono::milliseconds duration) {
-    const auto ms = duration.count();
-    std::string text = std::to_string(ms / 1000);
-    if (const auto fraction = ms % 1000; fraction != 0) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(fraction));
-        std::string_view digits = buf;
-        while (digits.ends_with('0'))
-            digits.remove_suffix(1);
-        text += digits;
-    }
-    return text;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The settings. This table is what the options_description is built from, so Boost.PO holds the
 // one list of names, value names, defaults (taken from Settings{}) and help texts, and to_ini()
@@ -321,8 +288,8 @@ const std::array<SettingDef, 23>& setting_defs() {
         {"exit-command", 0, "TEXT", "line that ends the session; empty for none",
          [](Settings& s, std::string_view v) {
              line_safe(v);
-             if (!v.empty() && (kBlanks.find(v.front()) != std::string_view::npos ||
-                                kBlanks.find(v.back()) != std::string_view::npos)) {
+             if (!v.empty() && (blanks.find(v.front()) != std::string_view::npos ||
+                                blanks.find(v.back()) != std::string_view::npos)) {
                  throw std::invalid_argument(
                      quoted_excerpt(v) +
                      " starts or ends with a space or tab, but lines are trimmed before they "

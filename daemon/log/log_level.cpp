@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "text/strings.hpp"
+
 namespace hellod {
 
 namespace {
@@ -16,16 +18,6 @@ constexpr std::array<std::pair<std::string_view, LogLevel>, 6> kNames{{
     {"warn", LogLevel::warning},
     {"error", LogLevel::error},
 }};
-
-// Not std::tolower: that follows the global locale, and the names are plain ASCII.
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b,
-                              [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
 }  // namespace
 

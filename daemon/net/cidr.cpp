@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "text/escape.hpp"
+#include "text/strings.hpp"
 
 namespace hellod::net {
 namespace {
@@ -46,12 +47,6 @@ std::array<std::uint8_t, 16> to_bytes(Bits128 bits) {
         out[i] = static_cast<std::uint8_t>(word >> (56 - 8 * (i % 8)));
     }
     return out;
-}
-
-std::string_view trim(std::string_view s) {
-    const auto start = s.find_first_not_of(" \t");
-    if (start == std::string_view::npos) return {};
-    return s.substr(start, s.find_last_not_of(" \t") - start + 1);
 }
 
 std::invalid_argument not_an_address(std::string_view text) {

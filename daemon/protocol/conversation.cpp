@@ -5,6 +5,7 @@
 #include "log/log.hpp"
 #include "protocol/telnet_filter.hpp"
 #include "text/escape.hpp"
+#include "text/strings.hpp"
 
 namespace hellod::protocol {
 namespace {
@@ -21,13 +22,6 @@ Stream::Line read_chunk(Stream& stream, std::size_t limit) {
 }
 
 }  // namespace
-
-std::string_view trim(std::string_view message) {
-    const auto first = message.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    const auto last = message.find_last_not_of(" \t");
-    return message.substr(first, last - first + 1);
-}
 
 SessionResult run_conversation(Stream& stream, const Settings& settings, std::string_view peer,
                                Answerer& answerer) {

@@ -21,7 +21,4 @@ class Answerer {
 SessionResult run_conversation(Stream& stream, const Settings& settings, std::string_view peer,
                                Answerer& answerer);
 
-// A message without leading and trailing spaces and tabs.
-std::string_view trim(std::string_view message);
-
 }  // namespace hellod::protocol

@@ -18,16 +18,13 @@
 #include "log/log.hpp"
 #include "net/address.hpp"
 #include "server/session.hpp"
+#include "text/strings.hpp"
 
 namespace hellod {
 namespace {
 
 // Accepts per listener per wake-up, so one busy listener cannot starve the others.
 constexpr int accept_batch = 64;
-
-std::string errno_text(int error) {
-    return std::strerror(error);
-}
 
 // write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
 void wake(int eventfd) noexcept {
@@ -330,8 +327,7 @@ void Server::drain() {
     const bool quiet = one_shot_ && !stop_requested_.load();
     if (!quiet)
         HLOG(info) << "shutting down: " << open << " session" << (open == 1 ? "" : "s")
-                   << " open, waiting up to " << std::chrono::duration<double>(timeout).count()
-                   << " s";
+                   << " open, waiting up to " << seconds_text(timeout) << " s";
     table_.cancel_all();
     if (!table_.wait_until_empty(std::chrono::steady_clock::now() + timeout)) {
         HLOG(warning) << "shutdown-timeout reached: cutting " << table_.size() << " session(s)";

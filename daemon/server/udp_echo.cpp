@@ -11,6 +11,7 @@
 #include "log/log.hpp"
 #include "net/address.hpp"
 #include "net/datagram.hpp"
+#include "text/strings.hpp"
 
 namespace hellod {
 namespace {
@@ -33,10 +34,6 @@ constexpr int rest_after_poll_error_ms = 100;
 // cannot even be answered), so, like BSD inetd's internal echo, we do not answer them.
 bool reflection_risk(unsigned source_port) {
     return source_port < 1024;
-}
-
-std::string errno_text(int error) {
-    return std::strerror(error);
 }
 
 }  // namespace

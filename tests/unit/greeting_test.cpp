@@ -102,11 +102,5 @@ TEST(Greeting, RepliesAreByteFaithful) {
     EXPECT_EQ(c.output, "Welcome!\r\nHello, " + odd + "!\r\n");
 }
 
-TEST(Greeting, TrimHelper) {
-    EXPECT_EQ(trim("  a b \t"), "a b");
-    EXPECT_EQ(trim(" \t "), "");
-    EXPECT_EQ(trim(""), "");
-}
-
 }  // namespace
 }  // namespace hellod::protocol

@@ -1,0 +1,48 @@
+#include "text/strings.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace hellod {
+
+std::string_view trim_left(std::string_view text) {
+    const auto start = text.find_first_not_of(blanks);
+    return start == std::string_view::npos ? std::string_view{} : text.substr(start);
+}
+
+std::string_view trim_right(std::string_view text) {
+    const auto end = text.find_last_not_of(blanks);
+    return end == std::string_view::npos ? std::string_view{} : text.substr(0, end + 1);
+}
+
+std::string_view trim(std::string_view text) {
+    return trim_right(trim_left(text));
+}
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return std::ranges::equal(a, b,
+                              [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+    const auto ms = duration.count();
+    std::string text = std::to_string(ms / 1000);
+    if (const auto fraction = ms % 1000; fraction != 0) {
+        std::string digits = std::to_string(fraction);
+        digits.insert(0, 3 - digits.size(), '0');
+        while (digits.ends_with('0'))
+            digits.pop_back();
+        text += '.' + digits;
+    }
+    return text;
+}
+
+}  // namespace hellod
