@@ -1,11 +1,14 @@
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
 namespace hellod {
 
-// The sysexits.h codes the daemon uses, named once so that main() and the tests agree.
+// The sysexits.h codes the daemon uses, named once so that main() and the tests agree. Only app/
+// knows them: the layers below throw errors that say what failed, and exit_code_for() maps
+// those to a code here.
 namespace exit_code {
 inline constexpr int ok = 0;
 // --probe: the server did not answer as it should. Not a sysexits code: Docker's HEALTHCHECK
@@ -22,7 +25,8 @@ inline constexpr int no_perm = 77;      // EX_NOPERM: a privileged port, or --us
 inline constexpr int config = 78;       // EX_CONFIG: bad value in the config file or environment
 }  // namespace exit_code
 
-// An error that ends the daemon before it serves: one sentence for stderr and its exit code.
+// An error of app/'s own that ends the daemon before it serves: one sentence for stderr and its
+// exit code.
 class FatalError : public std::runtime_error {
   public:
     FatalError(int code, const std::string& sentence) : std::runtime_error(sentence), code_(code) {}
@@ -31,5 +35,13 @@ class FatalError : public std::runtime_error {
   private:
     int code_;
 };
+
+// The exit code for an error that ended the start: FatalError's own, or what a lower layer's
+// error (ConfigError, IdentityError, net::Error, std::system_error) means for the process;
+// exit_code::software for anything else, which is a bug.
+int exit_code_for(const std::exception& error);
+
+// The sentence to print for it: what() itself, or for a bug "internal error: " before it.
+std::string fatal_sentence(const std::exception& error);
 
 }  // namespace hellod

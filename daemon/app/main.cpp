@@ -161,7 +161,8 @@ int serve_inetd(const hellod::Invocation& invocation,
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
     // The connection is the only socket, and it is open already.
-    serve_as(hellod::identity_to_serve_as(settings, hellod::current_credentials()));
+    serve_as(hellod::identity_to_serve_as({settings.user, settings.group, settings.run_as_root},
+                                          hellod::current_credentials()));
     if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
     ::tzset();
     sigset_t wait_mask = block_signals();
@@ -246,7 +247,8 @@ int run(int argc, char** argv) {
     sigset_t wait_mask = block_signals();
 
     // Decided before anything is bound, so a refusal leaves no port taken even for a moment.
-    const auto identity = hellod::identity_to_serve_as(settings, hellod::current_credentials());
+    const auto identity = hellod::identity_to_serve_as(
+        {settings.user, settings.group, settings.run_as_root}, hellod::current_credentials());
     // While still root: the hard limit may be above what the user could raise it to.
     const std::size_t descriptors = hellod::raise_descriptor_limit();
     auto bound = listeners_for(settings, inherited ? &*inherited : nullptr);
@@ -309,11 +311,8 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
     try {
         return run(argc, argv);
-    } catch (const hellod::FatalError& e) {
-        report_fatal(e.what());
-        return e.code();
     } catch (const std::exception& e) {
-        report_fatal(std::string("internal error: ") + e.what());
-        return hellod::exit_code::software;
+        report_fatal(hellod::fatal_sentence(e));
+        return hellod::exit_code_for(e);
     }
 }

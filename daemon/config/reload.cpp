@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "app/fatal_error.hpp"
+#include "config/config_error.hpp"
 #include "log/log.hpp"
 
 namespace hellod {
@@ -26,7 +26,7 @@ std::shared_ptr<const Settings> reload_settings(std::span<const char* const> arg
     Invocation invocation;
     try {
         invocation = parse_invocation(args, env);
-    } catch (const FatalError& e) {
+    } catch (const ConfigError& e) {
         HLOG(error) << "reload failed, still running the previous settings: " << e.what();
         return nullptr;
     }

@@ -17,7 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "app/fatal_error.hpp"
+#include "config/config_error.hpp"
 #include "config/config_file.hpp"
 #include "text/escape.hpp"
 #include "text/strings.hpp"
@@ -465,7 +465,7 @@ struct Options {
 // Checks every value one source gives, so that a bad value is reported even when a higher
 // source overrides it (else --test-config would pass a file that fails on its own).
 void check_values(const po::parsed_options& parsed,
-                  const std::function<std::string(std::size_t)>& describe, int code) {
+                  const std::function<std::string(std::size_t)>& describe, ConfigError::Kind kind) {
     for (std::size_t i = 0; i < parsed.options.size(); ++i) {
         const auto& option = parsed.options[i];
         const auto* def = find_setting(option.string_key);
@@ -478,7 +478,7 @@ void check_values(const po::parsed_options& parsed,
             try {
                 def->apply(scratch, value);
             } catch (const std::invalid_argument& e) {
-                throw FatalError(code, describe(i) + ": " + e.what());
+                throw ConfigError(kind, describe(i) + ": " + e.what());
             }
         }
     }
@@ -502,8 +502,8 @@ po::parsed_options parse_command_line(std::span<const char* const> args, const O
             if (option.string_key.empty()) {
                 const auto& token =
                     option.original_tokens.empty() ? std::string() : option.original_tokens[0];
-                throw FatalError(exit_code::usage,
-                                 "unexpected argument " + quoted_excerpt(token) + " (see --help)");
+                throw ConfigError(ConfigError::Kind::usage,
+                                  "unexpected argument " + quoted_excerpt(token) + " (see --help)");
             }
         }
         return parsed;
@@ -512,25 +512,26 @@ po::parsed_options parse_command_line(std::span<const char* const> args, const O
         if (name.starts_with("--")) name = name.substr(0, name.find('='));
         const auto guess = name.starts_with("--") ? suggestion(name.substr(2)) : std::nullopt;
         // Names as typed are escaped: a control byte in one must not reach the terminal raw.
-        throw FatalError(exit_code::usage,
-                         "unknown option " + escaped(name) +
-                             (guess ? " (did you mean --" + *guess + "?)" : " (see --help)"));
+        throw ConfigError(ConfigError::Kind::usage,
+                          "unknown option " + escaped(name) +
+                              (guess ? " (did you mean --" + *guess + "?)" : " (see --help)"));
     } catch (const po::invalid_command_line_syntax& e) {
         const auto name = escaped(e.get_option_name());
         switch (e.kind()) {
             case po::invalid_command_line_syntax::missing_parameter:
-                throw FatalError(exit_code::usage, name + " needs a value (see --help)");
+                throw ConfigError(ConfigError::Kind::usage, name + " needs a value (see --help)");
             case po::invalid_command_line_syntax::extra_parameter:
-                throw FatalError(exit_code::usage, name + " does not take a value");
+                throw ConfigError(ConfigError::Kind::usage, name + " does not take a value");
             case po::invalid_command_line_syntax::empty_adjacent_parameter:
-                throw FatalError(exit_code::usage, name + "= has nothing after the '=' (write " +
-                                                       name + " '' for an empty value)");
+                throw ConfigError(ConfigError::Kind::usage,
+                                  name + "= has nothing after the '=' (write " + name +
+                                      " '' for an empty value)");
             default:
-                throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
+                throw ConfigError(ConfigError::Kind::usage, escaped(e.what()) + " (see --help)");
         }
     } catch (const po::error& e) {
         // Boost's sentences quote the option as typed.
-        throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
+        throw ConfigError(ConfigError::Kind::usage, escaped(e.what()) + " (see --help)");
     }
 }
 
@@ -601,8 +602,9 @@ po::parsed_options parse_environment(const Environment& env, const Options& opti
 // as any bytes, and a newline or escape sequence in one must not reach the terminal raw.
 std::string read_file(const std::string& path) {
     const auto fail = [&](int error) {
-        return FatalError(exit_code::no_input,
-                          "cannot read config file " + escaped(path) + ": " + std::strerror(error));
+        return ConfigError(
+            ConfigError::Kind::unreadable,
+            "cannot read config file " + escaped(path) + ": " + std::strerror(error));
     };
     const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                                &std::fclose);
@@ -613,8 +615,9 @@ std::string read_file(const std::string& path) {
     while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) {
         text.append(buf, n);
         if (text.size() > kMaxConfigBytes) {
-            throw FatalError(exit_code::config, "config file " + escaped(path) +
-                                                    " is larger than 1 MiB; is it the right file?");
+            throw ConfigError(
+                ConfigError::Kind::invalid,
+                "config file " + escaped(path) + " is larger than 1 MiB; is it the right file?");
         }
     }
     // A directory opens fine and fails here, with EISDIR.
@@ -629,8 +632,9 @@ po::parsed_options parse_file(const std::string& path, const Options& options,
     try {
         entries = parse_config_text(text);
     } catch (const ConfigSyntaxError& e) {
-        throw FatalError(exit_code::config, escaped(path) + ":" + std::to_string(e.line()) + ": " +
-                                                std::string(e.detail()));
+        throw ConfigError(
+            ConfigError::Kind::invalid,
+            escaped(path) + ":" + std::to_string(e.line()) + ": " + std::string(e.detail()));
     }
 
     po::parsed_options parsed(&options.all);
@@ -639,26 +643,27 @@ po::parsed_options parse_file(const std::string& path, const Options& options,
         const auto where = escaped(path) + ":" + std::to_string(entry.line) + ": ";
         if (!find_setting(entry.key)) {
             if (entry.key == "config") {
-                throw FatalError(exit_code::config,
-                                 where +
-                                     "'config' cannot be set in a config file (use --config "
-                                     "or HELLOD_CONFIG)");
+                throw ConfigError(ConfigError::Kind::invalid,
+                                  where +
+                                      "'config' cannot be set in a config file (use --config "
+                                      "or HELLOD_CONFIG)");
             }
             if (options.general.find_nothrow(entry.key, false)) {
-                throw FatalError(exit_code::config, where + "'" + entry.key +
-                                                        "' is a command-line option, not a "
-                                                        "setting");
+                throw ConfigError(ConfigError::Kind::invalid,
+                                  where + "'" + entry.key +
+                                      "' is a command-line option, not a "
+                                      "setting");
             }
             const auto guess = suggestion(entry.key);
-            throw FatalError(exit_code::config,
-                             where + "unknown setting " + quoted_excerpt(entry.key) +
-                                 (guess ? " (did you mean '" + *guess + "'?)" : ""));
+            throw ConfigError(ConfigError::Kind::invalid,
+                              where + "unknown setting " + quoted_excerpt(entry.key) +
+                                  (guess ? " (did you mean '" + *guess + "'?)" : ""));
         }
         const auto [it, first] = first_line.emplace(entry.key, entry.line);
         if (!first && !find_setting(entry.key)->list) {
-            throw FatalError(exit_code::config, where + entry.key +
-                                                    " is set twice (first on line " +
-                                                    std::to_string(it->second) + ")");
+            throw ConfigError(ConfigError::Kind::invalid, where + entry.key +
+                                                              " is set twice (first on line " +
+                                                              std::to_string(it->second) + ")");
         }
         parsed.options.emplace_back(entry.key, std::vector<std::string>{std::move(entry.value)});
         lines.push_back(entry.line);
@@ -706,9 +711,9 @@ void check_protocol_fit(Settings& settings, const po::variables_map& vm,
     switch (settings.protocol) {
         case Protocol::echo:
             if (settings.framing == Framing::raw) {
-                throw FatalError(exit_code::config,
-                                 "framing: raw applies to the greeting and timestamp protocols; "
-                                 "echo sends every byte back and has no messages to frame");
+                throw ConfigError(ConfigError::Kind::invalid,
+                                  "framing: raw applies to the greeting and timestamp protocols; "
+                                  "echo sends every byte back and has no messages to frame");
             }
             for (const char* name :
                  {"welcome", "reply", "exit-command", "farewell", "max-line-bytes"})
@@ -754,11 +759,12 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
     try {
         po::store(command_line, vm);
     } catch (const po::multiple_occurrences& e) {
-        throw FatalError(exit_code::usage,
-                         e.get_option_name() +
-                             " is given more than once (only --listen, --allow and --deny repeat)");
+        throw ConfigError(
+            ConfigError::Kind::usage,
+            e.get_option_name() +
+                " is given more than once (only --listen, --allow and --deny repeat)");
     } catch (const po::error& e) {
-        throw FatalError(exit_code::usage, escaped(e.what()) + " (see --help)");
+        throw ConfigError(ConfigError::Kind::usage, escaped(e.what()) + " (see --help)");
     }
     if (vm.count("help")) {
         invocation.action = Action::help;
@@ -777,8 +783,8 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
         }
         if (vm.count("probe") && vm.count("inetd")) actions.insert(actions.begin(), "--inetd");
         if (actions.size() > 1) {
-            throw FatalError(exit_code::usage,
-                             actions[0] + " and " + actions[1] + " cannot be combined");
+            throw ConfigError(ConfigError::Kind::usage,
+                              actions[0] + " and " + actions[1] + " cannot be combined");
         }
     }
     if (vm.count("test-config")) invocation.action = Action::test_config;
@@ -790,25 +796,26 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
     }
     if (vm.count("probe-timeout")) {
         if (!vm.count("probe"))
-            throw FatalError(exit_code::usage, "--probe-timeout only applies to --probe");
+            throw ConfigError(ConfigError::Kind::usage, "--probe-timeout only applies to --probe");
         try {
             invocation.probe_timeout = parse_seconds(vm["probe-timeout"].as<std::string>(),
                                                      "would give the server no time to answer");
         } catch (const std::invalid_argument& e) {
-            throw FatalError(exit_code::usage, std::string("--probe-timeout: ") + e.what());
+            throw ConfigError(ConfigError::Kind::usage,
+                              std::string("--probe-timeout: ") + e.what());
         }
     }
     if (vm.count("config") && vm["config"].as<std::string>().empty()) {
-        throw FatalError(exit_code::usage, "--config needs a file name");
+        throw ConfigError(ConfigError::Kind::usage, "--config needs a file name");
     }
     check_values(
         command_line, [&](std::size_t i) { return "--" + command_line.options[i].string_key; },
-        exit_code::usage);
+        ConfigError::Kind::usage);
 
     std::vector<std::string> variables;
     const auto environment = parse_environment(env, options, invocation.warnings, variables);
     check_values(
-        environment, [&](std::size_t i) { return variables[i]; }, exit_code::config);
+        environment, [&](std::size_t i) { return variables[i]; }, ConfigError::Kind::invalid);
     po::store(environment, vm);
 
     if (vm.count("config")) {
@@ -821,7 +828,7 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
                 return escaped(path) + ":" + std::to_string(lines[i]) + ": " +
                        file.options[i].string_key;
             },
-            exit_code::config);
+            ConfigError::Kind::invalid);
         po::store(file, vm);
         invocation.settings.config_file = path;
     }
@@ -846,9 +853,9 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
     }
     check_protocol_fit(settings, vm, invocation.warnings);
     if (!settings.group.empty() && settings.user.empty()) {
-        throw FatalError(exit_code::config,
-                         "group is set but user is not: hellod changes its group only when it "
-                         "drops root for --user");
+        throw ConfigError(ConfigError::Kind::invalid,
+                          "group is set but user is not: hellod changes its group only when it "
+                          "drops root for --user");
     }
     for (auto& warning : settings.access.warnings())
         invocation.warnings.push_back(std::move(warning));

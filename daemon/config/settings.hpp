@@ -70,9 +70,9 @@ Environment current_environment();
 
 // `args` is argv as main() received it (the program name first, then the arguments).
 // Reads settings from, highest first: the command line, HELLOD_* environment variables, the
-// config file (--config or HELLOD_CONFIG), defaults. Throws FatalError with one sentence naming
-// the option (and the file) and exit_code::usage (command line), exit_code::config (config file
-// or environment) or exit_code::no_input (config file unreadable).
+// config file (--config or HELLOD_CONFIG), defaults. Throws ConfigError with one sentence naming
+// the option (and the file): usage (command line), invalid (config file or environment) or
+// unreadable (the config file).
 Invocation parse_invocation(std::span<const char* const> args, const Environment& env);
 
 // The settings as an INI file that parse_invocation reads back to the same settings.

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "app/fatal_error.hpp"
+#include "net/error.hpp"
 
 namespace hellod::net {
 namespace {
@@ -52,10 +52,10 @@ std::vector<SocketAddress> resolve(const Endpoint& endpoint, std::string_view op
     const int rc = ::getaddrinfo(endpoint.host.empty() ? nullptr : endpoint.host.c_str(),
                                  endpoint.service.c_str(), &hints, &results);
     if (rc != 0) {
-        const int code = rc == EAI_SERVICE ? exit_code::config : exit_code::no_host;
+        const auto kind = rc == EAI_SERVICE ? Error::Kind::bad_address : Error::Kind::unknown_host;
         std::string what = rc == EAI_SERVICE ? "unknown port or service '" + endpoint.service + "'"
                                              : std::string(::gai_strerror(rc));
-        throw FatalError(code, "listen " + std::string(option_text) + ": " + what);
+        throw Error(kind, 0, "listen " + std::string(option_text) + ": " + what);
     }
     std::vector<SocketAddress> out;
     for (const addrinfo* ai = results; ai != nullptr; ai = ai->ai_next) {

@@ -25,7 +25,7 @@ struct SocketAddress {
     int family() const noexcept { return storage.ss_family; }
 };
 
-// getaddrinfo for a passive TCP socket. Throws FatalError(no_host) naming `option_text`.
+// getaddrinfo for a passive TCP socket. Throws net::Error naming `option_text`.
 std::vector<SocketAddress> resolve(const Endpoint& endpoint, std::string_view option_text);
 
 // "192.0.2.1:80", "[2001:db8::1]:80"; an IPv4-mapped IPv6 address is shown as IPv4.

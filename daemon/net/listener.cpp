@@ -9,8 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "app/fatal_error.hpp"
 #include "net/address.hpp"
+#include "net/error.hpp"
 
 namespace hellod::net {
 namespace {
@@ -21,7 +21,7 @@ Endpoint parse_or_throw(const std::string& spec) {
     try {
         return parse_endpoint(spec);
     } catch (const std::invalid_argument& e) {
-        throw FatalError(exit_code::config, "listen '" + spec + "' " + e.what());
+        throw Error(Error::Kind::bad_address, 0, "listen '" + spec + "' " + e.what());
     }
 }
 
@@ -48,20 +48,6 @@ std::vector<std::vector<Candidate>> candidates_for(const std::string& spec) {
             out.push_back({{a, false}});
     }
     return out;
-}
-
-int exit_code_for(int error) {
-    switch (error) {
-        case EACCES:
-        case EPERM:
-            return exit_code::no_perm;
-        case EADDRINUSE:
-        case EADDRNOTAVAIL:
-        case EAFNOSUPPORT:
-            return exit_code::unavailable;
-        default:
-            return exit_code::os_error;
-    }
 }
 
 std::string why(int error) {
@@ -167,15 +153,15 @@ ListenerSet open_sockets(const std::vector<std::string>& specs, int type, int ba
                                                why(error));
                         break;
                     }
-                    throw FatalError(
-                        exit_code_for(error),
+                    throw Error(
+                        Error::Kind::system, error,
                         "cannot listen on " + address + " (listen " + spec + "): " + why(error));
                 }
             }
         }
         if (bound_here == 0)
-            throw FatalError(exit_code_for(last_error),
-                             "cannot listen on " + spec + ": " + why(last_error));
+            throw Error(Error::Kind::system, last_error,
+                        "cannot listen on " + spec + ": " + why(last_error));
     }
     return set;
 }

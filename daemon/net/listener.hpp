@@ -20,7 +20,7 @@ struct ListenerSet {
 // Binds every listen address (an empty list means every interface on 9999: dual-stack [::],
 // or 0.0.0.0 where the kernel has no IPv6). A wildcard (*:PORT, :PORT, PORT) is dual-stack;
 // an explicit IPv6 address is IPv6-only, so [::]:N and 0.0.0.0:N can be listed together.
-// Throws FatalError with a sentence naming the address and a sysexits code.
+// Throws net::Error with a sentence naming the address.
 ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog);
 
 // The same addresses, the same rules and the same errors, bound as UDP sockets. A socket on a
@@ -33,7 +33,7 @@ ListenerSet open_udp_sockets(const std::vector<std::string>& specs);
 std::vector<std::string> bound_specs(const std::vector<Listener>& listeners);
 
 // Checks the listen addresses the way open_listeners would (syntax, names, services) without
-// binding; for --test-config. Throws FatalError like open_listeners.
+// binding; for --test-config. Throws net::Error like open_listeners.
 void check_listen_addresses(const std::vector<std::string>& specs);
 
 // The local port a socket is bound to.

@@ -11,7 +11,7 @@
 #include <system_error>
 #include <vector>
 
-#include "app/fatal_error.hpp"
+#include "os/identity_error.hpp"
 #include "text/escape.hpp"
 
 namespace hellod {
@@ -90,9 +90,9 @@ std::optional<Entry> look_up_for(const char* option, std::string_view what, Find
     try {
         return find_entry(what);
     } catch (const std::system_error& e) {
-        throw FatalError(exit_code::os_error, std::string(option) + ": cannot look up " +
-                                                  quoted_excerpt(what) + ": " +
-                                                  std::strerror(e.code().value()));
+        throw IdentityError(IdentityError::Kind::system, std::string(option) + ": cannot look up " +
+                                                             quoted_excerpt(what) + ": " +
+                                                             std::strerror(e.code().value()));
     }
 }
 
@@ -105,24 +105,25 @@ Identity resolve_identity(std::string_view user, std::string_view group) {
     // A bare id names a user even without an entry (containers run arbitrary uids); a name must
     // exist.
     if (!account && !user_id) {
-        throw FatalError(exit_code::no_user,
-                         "--user: there is no user " + quoted_excerpt(user) + " on this system");
+        throw IdentityError(IdentityError::Kind::no_such_account,
+                            "--user: there is no user " + quoted_excerpt(user) + " on this system");
     }
     identity.uid = account ? account->id : *user_id;
     identity.user = account ? account->name : std::to_string(*user_id);
     if (identity.uid == 0) {
-        throw FatalError(exit_code::config,
-                         "--user: " + quoted_excerpt(user) +
-                             " has uid 0, and --user is for dropping root; to serve as root, "
-                             "leave --user out and give --run-as-root");
+        throw IdentityError(IdentityError::Kind::refused,
+                            "--user: " + quoted_excerpt(user) +
+                                " has uid 0, and --user is for dropping root; to serve as root, "
+                                "leave --user out and give --run-as-root");
     }
 
     if (group.empty()) {
         if (!account) {
-            throw FatalError(exit_code::no_user,
-                             "--user: uid " + identity.user +
-                                 " has no entry in the user database, so it has no primary group "
-                                 "to default to; give --group too");
+            throw IdentityError(
+                IdentityError::Kind::no_such_account,
+                "--user: uid " + identity.user +
+                    " has no entry in the user database, so it has no primary group "
+                    "to default to; give --group too");
         }
         identity.gid = account->primary_group;
         const auto primary = look_up_for("--group", std::to_string(identity.gid), group_entry);
@@ -132,8 +133,9 @@ Identity resolve_identity(std::string_view user, std::string_view group) {
     const auto group_id = numeric_id(group);
     const auto found = look_up_for("--group", group, group_entry);
     if (!found && !group_id) {
-        throw FatalError(exit_code::no_user,
-                         "--group: there is no group " + quoted_excerpt(group) + " on this system");
+        throw IdentityError(
+            IdentityError::Kind::no_such_account,
+            "--group: there is no group " + quoted_excerpt(group) + " on this system");
     }
     identity.gid = found ? found->id : *group_id;
     identity.group = found ? found->name : std::to_string(*group_id);

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "app/fatal_error.hpp"
+#include "os/identity_error.hpp"
 
 namespace hellod {
 namespace {
@@ -50,8 +50,8 @@ Credentials credentials_of(const Identity& identity) {
 }
 
 [[noreturn]] void refuse_to_serve(const Identity& identity, const std::string& why) {
-    throw FatalError(exit_code::os_error,
-                     "dropping root for " + describe(identity) + " failed: " + why);
+    throw IdentityError(IdentityError::Kind::system,
+                        "dropping root for " + describe(identity) + " failed: " + why);
 }
 
 void step(const Identity& identity, const char* call, int result) {
@@ -91,24 +91,24 @@ Credentials current_credentials() {
     return c;
 }
 
-std::optional<Identity> identity_to_serve_as(const Settings& settings, const Credentials& now) {
+std::optional<Identity> identity_to_serve_as(const ServeAs& wanted, const Credentials& now) {
     const bool root = now.effective_uid == 0;
-    if (settings.user.empty()) {
-        if (root && !settings.run_as_root) {
-            throw FatalError(exit_code::config,
-                             "refusing to serve as root: give --user NAME to drop to that user "
-                             "once the sockets are bound, or --run-as-root to serve as root "
-                             "anyway");
+    if (wanted.user.empty()) {
+        if (root && !wanted.run_as_root) {
+            throw IdentityError(IdentityError::Kind::refused,
+                                "refusing to serve as root: give --user NAME to drop to that user "
+                                "once the sockets are bound, or --run-as-root to serve as root "
+                                "anyway");
         }
         return std::nullopt;
     }
-    auto identity = resolve_identity(settings.user, settings.group);
+    auto identity = resolve_identity(wanted.user, wanted.group);
     if (!root && now != credentials_of(identity)) {
-        throw FatalError(exit_code::no_perm,
-                         "--user: hellod runs as uid " + std::to_string(now.effective_uid) +
-                             " (gid " + std::to_string(now.effective_gid) +
-                             "), not as root, so it cannot switch to " + describe(identity) +
-                             "; start it as root, or leave --user out");
+        throw IdentityError(IdentityError::Kind::not_permitted,
+                            "--user: hellod runs as uid " + std::to_string(now.effective_uid) +
+                                " (gid " + std::to_string(now.effective_gid) +
+                                "), not as root, so it cannot switch to " + describe(identity) +
+                                "; start it as root, or leave --user out");
     }
     return identity;
 }

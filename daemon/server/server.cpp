@@ -13,8 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <system_error>
 
-#include "app/fatal_error.hpp"
 #include "log/log.hpp"
 #include "net/address.hpp"
 #include "server/session.hpp"
@@ -41,8 +41,7 @@ Server::Server(std::shared_ptr<const Settings> settings, std::vector<net::Listen
       reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
       // A thread that ended holds its stack until it is joined: the loop joins it at once.
       workers_(Workers::Options{.on_thread_end = [this] { wake(wake_.get()); }}) {
-    if (!wake_)
-        throw FatalError(exit_code::os_error, "cannot create an eventfd: " + errno_text(errno));
+    if (!wake_) throw std::system_error(errno, std::generic_category(), "cannot create an eventfd");
 }
 
 Server::~Server() {

@@ -7,7 +7,6 @@
 #include <string>
 #include <system_error>
 
-#include "app/fatal_error.hpp"
 #include "log/log.hpp"
 #include "net/address.hpp"
 #include "net/datagram.hpp"
@@ -42,16 +41,14 @@ UdpEcho::UdpEcho(std::vector<net::Listener> sockets)
     : sockets_(std::move(sockets)),
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       buffer_(buffer_size) {
-    if (!wake_)
-        throw FatalError(exit_code::os_error, "cannot create an eventfd: " + errno_text(errno));
+    if (!wake_) throw std::system_error(errno, std::generic_category(), "cannot create an eventfd");
     waits_.push_back({wake_.get(), POLLIN, 0});
     for (const auto& socket : sockets_)
         waits_.push_back({socket.fd.get(), POLLIN, 0});
     try {
         thread_ = std::thread([this] { run(); });
     } catch (const std::system_error& e) {
-        throw FatalError(exit_code::os_error,
-                         std::string("cannot start the UDP echo thread: ") + e.what());
+        throw std::system_error(e.code(), "cannot start the UDP echo thread");
     }
 }
 

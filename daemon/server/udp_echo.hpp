@@ -21,8 +21,8 @@ struct Datagram;
 // Serves every UDP socket on one thread of its own until stopped.
 class UdpEcho {
   public:
-    // Takes sockets from net::open_udp_sockets. Starts the thread; throws
-    // FatalError(exit_code::os_error, ...) if it cannot.
+    // Takes sockets from net::open_udp_sockets. Starts the thread; throws std::system_error if
+    // it cannot.
     explicit UdpEcho(std::vector<net::Listener> sockets);
     ~UdpEcho();  // stop() + join
     UdpEcho(const UdpEcho&) = delete;

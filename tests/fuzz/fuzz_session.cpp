@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/fatal_error.hpp"
+#include "config/config_error.hpp"
 #include "config/settings.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
@@ -94,7 +94,7 @@ std::optional<Settings> settings_from(FuzzInput& input) {
             s.reply = valid.reply;
             s.exit_command = valid.exit_command;
             s.farewell = valid.farewell;
-        } catch (const FatalError&) {
+        } catch (const ConfigError&) {
             return std::nullopt;
         }
     }

@@ -1,5 +1,5 @@
 // Fuzz target: the settings parser (settings.hpp, config_file.hpp): the command line, HELLOD_*
-// environment variables and an INI config file, all from one input. A FatalError with one of the
+// environment variables and an INI config file, all from one input. A ConfigError with one of the
 // documented exit codes is the expected way to refuse; any other exception, a crash, or settings
 // that parse but break an invariant is a finding.
 //
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "app/fatal_error.hpp"
+#include "config/config_error.hpp"
 #include "config/settings.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
@@ -105,7 +106,7 @@ void check_round_trip(const Invocation& first, const ConfigFile& file) {
     Invocation again;
     try {
         again = parse({"--config", path}, {});
-    } catch (const FatalError& e) {
+    } catch (const std::exception& e) {
         FUZZ_CHECK(false, std::string("to_ini's output does not load: ") + e.what() + "\n" +
                               visible(ini, 4000));
     }
@@ -165,14 +166,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Invocation invocation;
     try {
         invocation = parse(tokens, env);
-    } catch (const FatalError& e) {
-        FUZZ_CHECK(e.code() == exit_code::usage || e.code() == exit_code::config ||
-                       e.code() == exit_code::no_input,
-                   "exit code " + std::to_string(e.code()) + ": " + e.what());
+    } catch (const ConfigError& e) {
+        FUZZ_CHECK(exit_code_for(e) == exit_code::usage || exit_code_for(e) == exit_code::config ||
+                       exit_code_for(e) == exit_code::no_input,
+                   "exit code " + std::to_string(exit_code_for(e)) + ": " + e.what());
         FUZZ_CHECK(one_printable_line(e.what()), visible(e.what(), 1000));
         return 0;
     } catch (const std::exception& e) {
-        FUZZ_CHECK(false, std::string("not a FatalError: ") + e.what());
+        FUZZ_CHECK(false, std::string("not a ConfigError: ") + e.what());
     }
     for (const std::string& warning : invocation.warnings)
         FUZZ_CHECK(one_printable_line(warning), visible(warning, 1000));

@@ -273,8 +273,8 @@ TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
         settings.listen = {"127.0.0.1:0"};
         probe_targets("", settings);
         ADD_FAILURE() << "port 0 accepted";
-    } catch (const FatalError& e) {
-        EXPECT_EQ(e.code(), exit_code::usage);
+    } catch (const std::exception& e) {
+        EXPECT_EQ(exit_code_for(e), exit_code::usage);
         EXPECT_STREQ(e.what(),
                      "listen 127.0.0.1:0: port 0 is whatever port the kernel picked; name the "
                      "port with --probe HOST:PORT");
@@ -282,8 +282,8 @@ TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
     try {
         probe_targets("::1:9999", settings);
         ADD_FAILURE() << "unbracketed IPv6 accepted";
-    } catch (const FatalError& e) {
-        EXPECT_EQ(e.code(), exit_code::usage);
+    } catch (const std::exception& e) {
+        EXPECT_EQ(exit_code_for(e), exit_code::usage);
         EXPECT_STREQ(e.what(),
                      "--probe ::1:9999: the address looks like an IPv6 address: write it in "
                      "brackets, as [::1]:9999");

@@ -37,8 +37,8 @@ void expect_refused(std::string_view user_text, std::string_view group_text, int
     try {
         resolve_identity(user_text, group_text);
         ADD_FAILURE() << "resolved " << user_text << ":" << group_text;
-    } catch (const FatalError& e) {
-        EXPECT_EQ(e.code(), code) << e.what();
+    } catch (const std::exception& e) {
+        EXPECT_EQ(exit_code_for(e), code) << e.what();
         EXPECT_EQ(std::string_view(e.what()), sentence);
     }
 }

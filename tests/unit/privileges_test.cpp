@@ -22,6 +22,7 @@
 
 #include "app/fatal_error.hpp"
 #include "net/fd.hpp"
+#include "os/identity_error.hpp"
 
 namespace hellod {
 namespace {
@@ -35,25 +36,21 @@ Credentials as(uid_t uid, gid_t gid) {
     return c;
 }
 
-Settings with_user(std::string user, std::string group = "", bool run_as_root = false) {
-    Settings s;
-    s.user = std::move(user);
-    s.group = std::move(group);
-    s.run_as_root = run_as_root;
-    return s;
+ServeAs with_user(std::string_view user, std::string_view group = "", bool run_as_root = false) {
+    return {user, group, run_as_root};
 }
 
 Identity nobody() {
     return resolve_identity("nobody", "nogroup");
 }
 
-void expect_refused(const Settings& settings, const Credentials& now, int code,
+void expect_refused(const ServeAs& wanted, const Credentials& now, int code,
                     std::string_view sentence) {
     try {
-        identity_to_serve_as(settings, now);
+        identity_to_serve_as(wanted, now);
         ADD_FAILURE() << "not refused";
-    } catch (const FatalError& e) {
-        EXPECT_EQ(e.code(), code) << e.what();
+    } catch (const std::exception& e) {
+        EXPECT_EQ(exit_code_for(e), code) << e.what();
         EXPECT_EQ(std::string_view(e.what()), sentence);
     }
 }
@@ -62,16 +59,16 @@ void expect_refused(const Settings& settings, const Credentials& now, int code,
 // The rules
 
 TEST(PrivilegeRules, RootNeedsUserOrRunAsRoot) {
-    expect_refused(Settings{}, as(0, 0), exit_code::config,
+    expect_refused(ServeAs{}, as(0, 0), exit_code::config,
                    "refusing to serve as root: give --user NAME to drop to that user once the "
                    "sockets are bound, or --run-as-root to serve as root anyway");
-    Settings consent;
+    ServeAs consent;
     consent.run_as_root = true;
     EXPECT_EQ(identity_to_serve_as(consent, as(0, 0)), std::nullopt);
     // Root in the effective id is what counts (a set-user-ID start).
     auto setuid_start = as(1000, 1000);
     setuid_start.effective_uid = 0;
-    EXPECT_THROW(identity_to_serve_as(Settings{}, setuid_start), FatalError);
+    EXPECT_THROW(identity_to_serve_as(ServeAs{}, setuid_start), IdentityError);
 }
 
 TEST(PrivilegeRules, RootDropsToTheUser) {
@@ -84,7 +81,7 @@ TEST(PrivilegeRules, RootDropsToTheUser) {
 }
 
 TEST(PrivilegeRules, WithoutRootNothingChanges) {
-    EXPECT_EQ(identity_to_serve_as(Settings{}, as(1000, 1000)), std::nullopt);
+    EXPECT_EQ(identity_to_serve_as(ServeAs{}, as(1000, 1000)), std::nullopt);
 }
 
 TEST(PrivilegeRules, WithoutRootTheUserMustBeWhoHellodAlreadyIs) {
@@ -97,18 +94,19 @@ TEST(PrivilegeRules, WithoutRootTheUserMustBeWhoHellodAlreadyIs) {
                    "to " +
                        describe(n) + "; start it as root, or leave --user out");
     // The right uid in another group is not who it was asked to be either.
-    EXPECT_THROW(identity_to_serve_as(with_user("nobody", "daemon"), as(n.uid, n.gid)), FatalError);
+    EXPECT_THROW(identity_to_serve_as(with_user("nobody", "daemon"), as(n.uid, n.gid)),
+                 IdentityError);
     auto saved_root = as(n.uid, n.gid);
     saved_root.saved_uid = 0;
-    EXPECT_THROW(identity_to_serve_as(with_user("nobody", "nogroup"), saved_root), FatalError);
+    EXPECT_THROW(identity_to_serve_as(with_user("nobody", "nogroup"), saved_root), IdentityError);
 }
 
 TEST(PrivilegeRules, AnUnknownUserIsRefusedAsSuch) {
     try {
         identity_to_serve_as(with_user("no-such-user-hellod"), as(0, 0));
         ADD_FAILURE() << "not refused";
-    } catch (const FatalError& e) {
-        EXPECT_EQ(e.code(), exit_code::no_user) << e.what();
+    } catch (const std::exception& e) {
+        EXPECT_EQ(exit_code_for(e), exit_code::no_user) << e.what();
     }
 }
 
@@ -128,8 +126,8 @@ std::string in_child(const std::function<std::string()>& body) {
         std::string report;
         try {
             report = body();
-        } catch (const FatalError& e) {
-            report = "FatalError(" + std::to_string(e.code()) + "): " + e.what();
+        } catch (const IdentityError& e) {
+            report = "IdentityError(" + std::to_string(exit_code_for(e)) + "): " + e.what();
         } catch (const std::exception& e) {
             report = std::string("threw: ") + e.what();
         }
@@ -277,7 +275,7 @@ TEST_F(Drop, FailsHardWhenItCannotSwitch) {
                   drop_privileges(other);
                   return std::string("the second drop did not throw");
               }),
-              "FatalError(71): dropping root for " + describe(other) +
+              "IdentityError(71): dropping root for " + describe(other) +
                   " failed: setgroups: Operation not permitted");
 }
 

@@ -25,8 +25,8 @@ int int_option(int fd, int level, int name) {
 std::pair<int, std::string> failure_of(const std::vector<std::string>& specs) {
     try {
         open_udp_sockets(specs);
-    } catch (const FatalError& e) {
-        return {e.code(), e.what()};
+    } catch (const std::exception& e) {
+        return {exit_code_for(e), e.what()};
     }
     return {0, "no error"};
 }
