@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "config/config_error.hpp"
+#include "config/invocation.hpp"
+#include "config/setting_table.hpp"
 #include "log/log.hpp"
 
 namespace hellod {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <span>
 
+#include "config/environment.hpp"
 #include "config/settings.hpp"
 
 namespace hellod {

@@ -2,8 +2,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <map>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,35 +48,5 @@ struct Settings {
 
 // The names settings use: "greeting", "timestamp", "echo".
 std::string_view to_string(Protocol protocol);
-
-// What the command line asks for.
-enum class Action { run, help, version, test_config, print_config, probe };
-
-struct Invocation {
-    Action action = Action::run;
-    Settings settings;
-    std::string help_text;     // filled for Action::help
-    bool inetd = false;        // --inetd: one session on the socket on stdin, then exit
-    std::string probe_target;  // --probe HOST:PORT; empty = the listen addresses
-    std::chrono::milliseconds probe_timeout{5000};
-    std::vector<std::string> warnings;  // e.g. unknown HELLOD_* variables; logged at start
-};
-
-// HELLOD_* variables (name -> value); other variables are never looked at.
-using Environment = std::map<std::string, std::string>;
-Environment current_environment();
-
-// `args` is argv as main() received it (the program name first, then the arguments).
-// Reads settings from, highest first: the command line, HELLOD_* environment variables, the
-// config file (--config or HELLOD_CONFIG), defaults. Throws ConfigError with one sentence naming
-// the option (and the file): usage (command line), invalid (config file or environment) or
-// unreadable (the config file).
-Invocation parse_invocation(std::span<const char* const> args, const Environment& env);
-
-// The settings as an INI file that parse_invocation reads back to the same settings.
-std::string to_ini(const Settings& settings);
-
-// The names of the settings that differ between `before` and `after`, in --help order.
-std::vector<std::string> changed_settings(const Settings& before, const Settings& after);
 
 }  // namespace hellod

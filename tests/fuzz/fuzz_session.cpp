@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "config/config_error.hpp"
+#include "config/invocation.hpp"
 #include "config/settings.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"

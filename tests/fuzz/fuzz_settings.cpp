@@ -23,7 +23,10 @@
 
 #include "app/fatal_error.hpp"
 #include "config/config_error.hpp"
+#include "config/invocation.hpp"
+#include "config/setting_table.hpp"
 #include "config/settings.hpp"
+#include "config/to_ini.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "config/invocation.hpp"
 #include "protocol/echo.hpp"
 #include "protocol/greeting.hpp"
 #include "protocol/timestamp.hpp"

@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "config/invocation.hpp"
+#include "config/setting_table.hpp"
 #include "log/log.hpp"
 #include "temp_file.hpp"
 

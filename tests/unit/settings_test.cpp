@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "app/fatal_error.hpp"
+#include "config/invocation.hpp"
+#include "config/setting_table.hpp"
+#include "config/to_ini.hpp"
 #include "temp_file.hpp"
 
 namespace hellod {
