@@ -5,7 +5,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions/message.hpp>
 #include <boost/log/sinks/auto_newline_mode.hpp>
@@ -15,18 +14,13 @@
 #include <boost/log/sources/severity_logger.hpp>
 #include <boost/log/utility/formatting_ostream.hpp>
 #include <boost/shared_ptr.hpp>
-#include <charconv>
-#include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <string>
 #include <utility>
 
-#include "text/escape.hpp"
-#include "text/json_escape.hpp"
+#include "log/line_format.hpp"
 
 namespace hellod::log {
 namespace {
@@ -36,69 +30,6 @@ namespace bl = boost::log;
 Destination g_destination = Destination::terminal;
 // Read once per line, so a reload that flips it never produces a line of two formats.
 std::atomic<LogFormat> g_format{LogFormat::text};
-
-int syslog_priority(LogLevel level) {
-    switch (level) {
-        case LogLevel::error:
-            return 3;
-        case LogLevel::warning:
-            return 4;
-        case LogLevel::info:
-            return 6;
-        case LogLevel::debug:
-        case LogLevel::trace:
-            return 7;
-    }
-    return 6;
-}
-
-// Appends `value` in decimal, at least `width` digits (zero-padded).
-void append_number(std::string& out, std::uint64_t value, int width = 1) {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    for (auto n = static_cast<int>(end - digits); n < width; ++n)
-        out += '0';
-    out.append(digits, end);
-}
-
-// 2026-11-21T05:24:07.123+00:00: local time, as operators read it, with the offset so that
-// lines from hosts in different zones still sort. Each thread keeps the text of the last
-// second it formatted: localtime_r and strftime run once a second, not once a line.
-void append_timestamp(std::string& out) {
-    struct Second {
-        std::time_t seconds = -1;
-        char date_time[32] = {};  // 2026-11-21T05:24:07
-        std::size_t date_time_length = 0;
-        char offset[40] = {};  // +00:00 (sized for any long, as the compiler checks)
-    };
-    thread_local Second cached;
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    if (seconds != cached.seconds) {
-        std::tm local{};
-        localtime_r(&seconds, &local);
-        cached.date_time_length =
-            std::strftime(cached.date_time, sizeof cached.date_time, "%Y-%m-%dT%H:%M:%S", &local);
-        const long offset_minutes = local.tm_gmtoff / 60;
-        const long magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-        std::snprintf(cached.offset, sizeof cached.offset, "%c%02ld:%02ld",
-                      offset_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
-        cached.seconds = seconds;
-    }
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    out.append(cached.date_time, cached.date_time_length);
-    out += '.';
-    append_number(out, static_cast<std::uint64_t>(millis), 3);
-    out += cached.offset;
-}
-
-std::string_view level_word(LogLevel level) {
-    // Padded to one width so that messages line up.
-    static constexpr std::string_view words[] = {"trace", "debug", "info ", "warn ", "error"};
-    return words[static_cast<int>(level)];
-}
 
 using Sink = bl::sinks::synchronous_sink<bl::sinks::text_ostream_backend>;
 
@@ -121,59 +52,6 @@ void install_sink() {
     });
     bl::core::get()->remove_all_sinks();
     bl::core::get()->add_sink(sink);
-}
-
-// The start of every line: the journal's priority; then the time and level as text (not for
-// the journal or syslog, which keep their own), or the object's first keys in json.
-void open_line(std::string& line, LogLevel level, Destination destination, LogFormat format) {
-    if (destination == Destination::journal) {
-        line += '<';
-        line += static_cast<char>('0' + syslog_priority(level));
-        line += '>';
-    }
-    if (format == LogFormat::json) {
-        // Every json line has its time, even where the journal or syslog adds one, so that the
-        // objects have one shape wherever they are read.
-        line += "{\"time\":\"";
-        append_timestamp(line);
-        line += "\",\"level\":\"";
-        line += to_string(level);
-        line += '"';
-    } else if (destination == Destination::terminal) {
-        append_timestamp(line);
-        line += ' ';
-        line += level_word(level);
-        line += ' ';
-    }
-}
-
-void add_string(std::string& line, std::string_view key, std::string_view value) {
-    line += ",\"";
-    line += key;
-    line += "\":\"";
-    append_json_escaped(line, value);
-    line += '"';
-}
-
-void add_number(std::string& line, std::string_view key, std::string_view digits) {
-    line += ",\"";
-    line += key;
-    line += "\":";
-    line += digits;
-}
-
-std::string render_line(LogLevel level, std::string_view message, Destination destination,
-                        LogFormat format) {
-    std::string line;
-    line.reserve(message.size() + 96);
-    open_line(line, level, destination, format);
-    if (format == LogFormat::json) {
-        add_string(line, "message", message);
-        line += '}';
-    } else {
-        append_one_line(line, message);
-    }
-    return line;
 }
 
 // The prefix is built before the line reaches Boost.Log rather than in a Boost.Log formatter so
@@ -236,64 +114,8 @@ void write(LogLevel level, std::string_view message) {
 }
 
 void write_access(const AccessRecord& record) {
-    constexpr LogLevel level = LogLevel::info;
-    if (!enabled(level)) return;
-    const LogFormat line_format = format();
-    // Seconds with three decimals, rounded to the nearest millisecond: 0.012
-    const auto total_ms = static_cast<std::uint64_t>(
-        std::max<std::int64_t>(0, (record.duration.count() + 500'000) / 1'000'000));
-    std::string duration;
-    append_number(duration, total_ms / 1000);
-    duration += '.';
-    append_number(duration, total_ms % 1000, 3);
-    std::string lines;
-    append_number(lines, record.lines);
-    std::string in;
-    append_number(in, record.bytes_in);
-    std::string out;
-    append_number(out, record.bytes_out);
-
-    std::string line;
-    line.reserve(160 + record.host.size() + record.detail.size());
-    open_line(line, level, g_destination, line_format);
-    // host and detail are made printable as in the text log before json escapes them, so that
-    // both formats carry the same text.
-    if (line_format == LogFormat::json) {
-        add_string(line, "message", "access");
-        add_string(line, "peer", record.peer);
-        if (!record.host.empty()) add_string(line, "host", escaped(record.host));
-        add_number(line, "duration", duration);
-        add_number(line, "lines", lines);
-        add_number(line, "bytes_in", in);
-        add_number(line, "bytes_out", out);
-        add_string(line, "end", record.end);
-        if (!record.detail.empty()) add_string(line, "detail", escaped(record.detail));
-        line += '}';
-    } else {
-        line += "access peer=";
-        line += record.peer;
-        if (!record.host.empty()) {
-            line += " host=\"";
-            append_escaped(line, record.host);  // from a PTR record: the peer's to choose
-            line += '"';
-        }
-        line += " duration=";
-        line += duration;
-        line += "s lines=";
-        line += lines;
-        line += " in=";
-        line += in;
-        line += " out=";
-        line += out;
-        line += " end=";
-        line += record.end;
-        if (!record.detail.empty()) {
-            line += " detail=\"";
-            append_escaped(line, record.detail);
-            line += '"';
-        }
-    }
-    emit(level, std::move(line));
+    if (!enabled(LogLevel::info)) return;
+    emit(LogLevel::info, render_access(record, g_destination, format()));
 }
 
 std::string render(LogLevel level, std::string_view message, Destination destination) {
