@@ -1,8 +1,5 @@
 #include "io/stream.hpp"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -23,25 +20,14 @@ constexpr std::size_t kLingerDrainBytes = 64 * 1024;
 
 }  // namespace
 
-Stream::Stream(int fd, Options options)
-    : fd_(fd),
+Stream::Stream(Transport& transport, Options options)
+    : transport_(transport),
       options_(options),
       capacity_(std::min(inline_buffer, std::max<std::size_t>(options.read_buffer, 1))) {
-    // Kernel timeouts rather than poll(): the hot path stays one syscall per read or write.
-    // The write timeout is set only once a send would block (see send_all): most sessions
-    // never fill the socket's buffer.
-    if (options_.read_timeout.count() > 0) set_timeout(SO_RCVTIMEO, options_.read_timeout);
-}
-
-void Stream::set_timeout(int option, milliseconds timeout) {
-    timeval tv{};
-    if (timeout.count() > 0) {
-        tv.tv_sec = static_cast<decltype(tv.tv_sec)>(timeout.count() / 1000);
-        tv.tv_usec = static_cast<decltype(tv.tv_usec)>((timeout.count() % 1000) * 1000);
-    }
-    // Failure means fd is not a socket, which the contract rules out; the stream then simply
-    // blocks without a timeout, so there is nothing better to do with the error.
-    (void)::setsockopt(fd_, SOL_SOCKET, option, &tv, sizeof tv);
+    // Timeouts the transport keeps (the socket's own) rather than poll(): the hot path stays one
+    // system call per read or write. The write timeout is set only once a send would block (see
+    // send_all): most sessions never fill the socket's buffer.
+    if (options_.read_timeout.count() > 0) transport_.set_receive_timeout(options_.read_timeout);
 }
 
 void Stream::make_room(std::size_t max_size) {
@@ -86,25 +72,24 @@ Stream::Status Stream::fill() {
         return options_.cancel != nullptr && options_.cancel->load(order);
     };
     assert(end_ < capacity_ && "a zero-length recv would look like end of input");
-    ssize_t n = 0;
+    Transport::Result got;
     for (;;) {
         if (cancelled(std::memory_order_relaxed)) return Status::cancelled;
-        n = ::recv(fd_, in_ + end_, capacity_ - end_, 0);
-        if (n > 0) break;
-        const int err = n == 0 ? 0 : errno;
-        if (err == EINTR) continue;
+        got = transport_.receive({in_ + end_, capacity_ - end_}, true);
+        if (got.bytes > 0) break;
+        if (got.error == EINTR) continue;
         // The daemon wakes blocked workers with shutdown(SHUT_RD) after setting the flag; the
         // resulting end of input is its doing, not the client's. Acquire pairs with that store.
         if (cancelled(std::memory_order_acquire)) return Status::cancelled;
-        if (n == 0) {
+        if (got.error == 0) {
             eof_ = true;
             return Status::eof;
         }
-        if (err == EAGAIN || err == EWOULDBLOCK) return Status::timeout;
-        errno_ = err;
+        if (got.error == EAGAIN || got.error == EWOULDBLOCK) return Status::timeout;
+        errno_ = got.error;
         return Status::error;
     }
-    const auto received = static_cast<std::size_t>(n);
+    const std::size_t received = got.bytes;
     read_filled_ = received == capacity_ - end_;
     bytes_in_ += received;
     std::size_t kept = received;
@@ -212,25 +197,24 @@ Stream::Status Stream::send_all(std::string_view bytes) {
     if (write_failed_) return Status::error;
     // A reply that fits the socket's buffer leaves in one call that cannot block, and needs
     // no timeout; only the rest of one that does not fit waits, under write_timeout.
-    std::size_t sent = 0;
-    const ssize_t first = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (first >= 0) {
-        sent = static_cast<std::size_t>(first);
-        bytes_out_ += static_cast<std::uint64_t>(first);
-        if (sent == bytes.size()) return Status::ok;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    const Transport::Result first = transport_.send(bytes, false);
+    std::size_t sent = first.bytes;
+    bytes_out_ += first.bytes;
+    if (first.error == 0 && sent == bytes.size()) return Status::ok;
+    if (first.error != 0 && first.error != EAGAIN && first.error != EWOULDBLOCK &&
+        first.error != EINTR) {
         write_failed_ = true;
-        errno_ = errno;
+        errno_ = first.error;
         return Status::error;
     }
     const milliseconds write_timeout = options_.write_timeout;
     const bool timed = write_timeout.count() > 0;
-    // SO_SNDTIMEO bounds one send() without progress; a client that reads a trickle makes
+    // The send timeout bounds one send() without progress; a client that reads a trickle makes
     // progress forever. The deadline bounds the whole flush. Reading the clock (vDSO) costs
     // nothing next to the send itself.
     const Clock::time_point deadline = timed ? Clock::now() + write_timeout : Clock::time_point{};
     if (timed && !send_timeout_set_) {
-        set_timeout(SO_SNDTIMEO, write_timeout);
+        transport_.set_send_timeout(write_timeout);
         send_timeout_set_ = true;
     }
     bool lowered = false;
@@ -246,23 +230,23 @@ Stream::Status Stream::send_all(std::string_view bytes) {
                 failure = ETIMEDOUT;
                 break;
             }
-            set_timeout(SO_SNDTIMEO, left);
+            transport_.set_send_timeout(left);
             lowered = true;
         }
-        const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-        if (n >= 0) {
-            sent += static_cast<std::size_t>(n);
-            bytes_out_ += static_cast<std::uint64_t>(n);
+        const Transport::Result n = transport_.send(bytes.substr(sent), true);
+        if (n.error == 0) {
+            sent += n.bytes;
+            bytes_out_ += n.bytes;
             continue;
         }
-        const int err = errno;
+        const int err = n.error;
         if (err == EINTR) continue;
         const bool expired = err == EAGAIN || err == EWOULDBLOCK;
         status = expired ? Status::timeout : Status::error;
         failure = expired ? ETIMEDOUT : err;
         break;
     }
-    if (lowered) set_timeout(SO_SNDTIMEO, write_timeout);
+    if (lowered) transport_.set_send_timeout(write_timeout);
     if (status != Status::ok) {
         // A partly sent reply leaves the byte stream in an unknown state: nothing more may go.
         write_failed_ = true;
@@ -279,14 +263,12 @@ std::string Stream::error_text() const {
 bool Stream::client_may_send_more() {
     // Input read but not consumed (lines pipelined after the last one), or input the kernel
     // holds already: a client that sends like that may have more in flight.
-    if (begin_ < end_ || discarding_) return true;
-    char byte = 0;
-    return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    return begin_ < end_ || discarding_ || transport_.input_waiting();
 }
 
 void Stream::close_gracefully(milliseconds linger) {
     (void)flush();
-    (void)::shutdown(fd_, SHUT_WR);
+    transport_.shut_write();
     // nginx's heuristic: lingering costs a wait and a wake-up per session, and only protects
     // against a client still sending; one that closed, or that sent nothing unread, is done.
     if (eof_ || !client_may_send_more()) return;
@@ -298,15 +280,15 @@ void Stream::close_gracefully(milliseconds linger) {
         // Each recv gets only the time left, so a trickling client cannot extend the linger.
         const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) break;
-        set_timeout(SO_RCVTIMEO, left);
-        const ssize_t n =
-            ::recv(fd_, sink.data(), std::min(sink.size(), kLingerDrainBytes - drained), 0);
-        if (n > 0) {
-            drained += static_cast<std::size_t>(n);
-            bytes_in_ += static_cast<std::uint64_t>(n);
+        transport_.set_receive_timeout(left);
+        const Transport::Result n = transport_.receive(
+            {sink.data(), std::min(sink.size(), kLingerDrainBytes - drained)}, true);
+        if (n.bytes > 0) {
+            drained += n.bytes;
+            bytes_in_ += n.bytes;
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
+        if (n.error == EINTR) continue;
         break;
     }
 }

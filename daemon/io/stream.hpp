@@ -10,12 +10,13 @@
 #include <string_view>
 
 #include "io/input_filter.hpp"
+#include "io/transport.hpp"
 
 namespace hellod {
 
-// A file-like buffered stream over one connected socket (think socket.makefile('rwb')).
-// It knows nothing of protocols: lines, chunks, bytes, timeouts. Not thread-safe: one worker
-// owns it. It does not own the descriptor.
+// A file-like buffered stream over one connection (think socket.makefile('rwb')), through its
+// Transport. It knows nothing of protocols: lines, chunks, bytes, timeouts. Not thread-safe: one
+// worker owns it. It does not own the transport.
 class Stream {
   public:
     enum class Status {
@@ -44,7 +45,7 @@ class Stream {
         std::string_view text;  // valid until the next call on the stream
     };
 
-    Stream(int fd, Options options);
+    Stream(Transport& transport, Options options);
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;
 
@@ -91,12 +92,11 @@ class Stream {
   private:
     Status fill();  // one read into the buffer (after flushing output)
     Status send_all(std::string_view bytes);
-    void set_timeout(int option, std::chrono::milliseconds timeout);
     bool client_may_send_more();
     void make_room(std::size_t max_size);  // room for one more read, buffer <= max_size
     void resize(std::size_t capacity);     // keeps the buffered bytes (begin_ must be 0)
 
-    int fd_;
+    Transport& transport_;
     Options options_;
     InputFilter* filter_ = nullptr;
     std::array<char, inline_buffer> inline_;
@@ -115,7 +115,7 @@ class Stream {
     std::uint64_t bytes_out_ = 0;
     int errno_ = 0;
     bool write_failed_ = false;
-    bool send_timeout_set_ = false;  // SO_SNDTIMEO, set the first time a send could block
+    bool send_timeout_set_ = false;  // set the first time a send could block
 };
 
 }  // namespace hellod

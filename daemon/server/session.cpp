@@ -1,12 +1,11 @@
 #include "server/session.hpp"
 
-#include <sys/socket.h>
-
 #include <optional>
 #include <string>
 
 #include "io/stream.hpp"
 #include "log/log.hpp"
+#include "net/socket_transport.hpp"
 #include "protocol/dispatch.hpp"
 
 namespace hellod {
@@ -39,11 +38,12 @@ void log_access(const Connection& c, const protocol::SessionResult& result, std:
 
 void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& cancel) {
     const Settings& settings = *connection->settings;
-    Stream stream(connection->fd.get(), {.read_buffer = 4096,
-                                         .write_buffer = 4096,
-                                         .read_timeout = settings.idle_timeout,
-                                         .write_timeout = settings.write_timeout,
-                                         .cancel = &cancel});
+    net::SocketTransport transport(connection->fd.get());
+    Stream stream(transport, {.read_buffer = 4096,
+                              .write_buffer = 4096,
+                              .read_timeout = settings.idle_timeout,
+                              .write_timeout = settings.write_timeout,
+                              .cancel = &cancel});
     protocol::SessionResult result = protocol::run_session(stream, settings, connection->peer);
     if (result.reason != protocol::EndReason::error) {
         if (stream.flush() != Stream::Status::ok) {
@@ -61,18 +61,15 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
 }
 
 void turn_away(Connection& connection, std::string_view why) {
-    const auto line = protocol::busy_line;
-    // A fresh socket's send buffer is empty, so this small send does not block.
-    const ssize_t sent =
-        ::send(connection.fd.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    ::shutdown(connection.fd.get(), SHUT_WR);
-    // Closing with unread input would reset the connection, and a reset can destroy the busy
-    // line before the client reads it; take what has already arrived, without waiting.
-    char discard[1024];
-    while (::recv(connection.fd.get(), discard, sizeof discard, MSG_DONTWAIT) > 0) {
-    }
-    log_access(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0,
-               sent > 0 ? static_cast<std::uint64_t>(sent) : 0);
+    // The acceptor's thread must not wait for one client: nothing here blocks. A fresh socket's
+    // send buffer is empty, so the busy line leaves at once; the close takes what input has
+    // arrived already (a reset could destroy the line before the client reads it), without
+    // waiting for more.
+    net::SocketTransport transport(connection.fd.get(), net::SocketTransport::Waiting::never);
+    Stream stream(transport, {});
+    stream.write(protocol::busy_line);
+    stream.close_gracefully(std::chrono::milliseconds::zero());
+    log_access(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0, stream.bytes_out());
 }
 
 }  // namespace hellod

@@ -19,6 +19,7 @@
 #include "fuzz_input.hpp"
 #include "io/stream.hpp"
 #include "line_model.hpp"
+#include "net/socket_transport.hpp"
 #include "protocol/telnet_filter.hpp"
 #include "socket_pair.hpp"
 
@@ -163,7 +164,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     SocketPair::set_nonblocking(pair.client());
     Stream::Options options;
     options.read_buffer = read_buffer;
-    Stream stream(pair.server(), options);
+    net::SocketTransport transport(pair.server());
+    Stream stream(transport, options);
     TelnetFilter telnet;
     if (telnet_on) stream.set_input_filter(&telnet);
     Reader reader(stream, telnet_on ? &telnet : nullptr, raw, limit);

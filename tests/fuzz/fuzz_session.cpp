@@ -34,6 +34,7 @@
 #include "io/stream.hpp"
 #include "line_model.hpp"
 #include "log/log.hpp"
+#include "net/socket_transport.hpp"
 #include "protocol/dispatch.hpp"
 #include "protocol/telnet_filter.hpp"
 #include "socket_pair.hpp"
@@ -340,11 +341,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::uint64_t bytes_out = 0;
     {
         // serve(), less the connection table and the access line (logging is off).
-        Stream stream(pair.server(), {.read_buffer = 4096,
-                                      .write_buffer = 4096,
-                                      .read_timeout = settings.idle_timeout,
-                                      .write_timeout = settings.write_timeout,
-                                      .cancel = &cancel});
+        net::SocketTransport transport(pair.server());
+        Stream stream(transport, {.read_buffer = 4096,
+                                  .write_buffer = 4096,
+                                  .read_timeout = settings.idle_timeout,
+                                  .write_timeout = settings.write_timeout,
+                                  .cancel = &cancel});
         result = protocol::run_session(stream, settings, "fuzz");
         FUZZ_CHECK(result.reason != EndReason::error, "error: " + result.detail);
         // Nothing a client sends grows the read buffer past what one line or message needs.

@@ -13,6 +13,7 @@
 
 #include "io/stream.hpp"
 #include "net/fd.hpp"
+#include "net/socket_transport.hpp"
 #include "protocol/dispatch.hpp"
 
 namespace hellod::testing {
@@ -32,7 +33,8 @@ class LiveSession {
         timeval tv{5, 0};
         ::setsockopt(client_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         worker_ = std::thread([this, run = std::move(run), options] {
-            Stream stream(server_.get(), options);
+            net::SocketTransport transport(server_.get());
+            Stream stream(transport, options);
             result_ = run(stream);
             stream.flush();
             ::shutdown(server_.get(), SHUT_RDWR);

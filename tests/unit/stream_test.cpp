@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "net/fd.hpp"
+#include "net/socket_transport.hpp"
 #include "protocol/telnet_filter.hpp"
 
 namespace hellod {
@@ -208,7 +209,8 @@ std::string text(const Stream::Line& line) {
 TEST(Stream, ReadLineHandlesLfAndCrLf) {
     SocketPair pair;
     send_all(pair.peer.get(), "a\nbb\r\n\ncc\n");
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     for (const char* expected : {"a", "bb", "", "cc"}) {
         const Stream::Line line = stream.read_line(100);
         ASSERT_EQ(line.status, Status::ok);
@@ -219,7 +221,8 @@ TEST(Stream, ReadLineHandlesLfAndCrLf) {
 TEST(Stream, ReadLineDropsOneCarriageReturn) {
     SocketPair pair;
     send_all(pair.peer.get(), "a\r\r\n\r\nb\rc\n");
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     for (const char* expected : {"a\r", "", "b\rc"}) {
         const Stream::Line line = stream.read_line(100);
         ASSERT_EQ(line.status, Status::ok);
@@ -232,7 +235,8 @@ TEST(Stream, ReadLineAcceptsExactlyLimitBytes) {
     // read_buffer smaller than the limit: the buffer must grow to fit the longest valid line.
     Stream::Options o = options();
     o.read_buffer = 4;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     send_all(pair.peer.get(), "12345678\r\n12345678\n123456789\n123456789\r\nok\n");
     Stream::Line line = stream.read_line(8);
     ASSERT_EQ(line.status, Status::ok);
@@ -250,7 +254,8 @@ TEST(Stream, ReadLineAcceptsExactlyLimitBytes) {
 
 TEST(Stream, LimitPlusCarriageReturnWaitsForTheNewline) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options(100ms));
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(100ms));
     // limit+1 bytes may still be a valid line if they end in "\r": no verdict yet.
     send_all(pair.peer.get(), "12345678\r");
     EXPECT_EQ(stream.read_line(8).status, Status::timeout);
@@ -268,7 +273,8 @@ TEST(Stream, LimitPlusCarriageReturnWaitsForTheNewline) {
 
 TEST(Stream, LimitPlusTwoIsRefusedWithoutWaitingForTheNewline) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options(100ms));
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(100ms));
     send_all(pair.peer.get(), "123456789\r");
     EXPECT_EQ(stream.read_line(8).status, Status::too_long);
     // The rest of the over-long line is skipped; the next line is intact.
@@ -281,7 +287,8 @@ TEST(Stream, LimitPlusTwoIsRefusedWithoutWaitingForTheNewline) {
 TEST(Stream, OverLongLineIsReportedOnceThenNextLineIsFine) {
     SocketPair pair;
     send_all(pair.peer.get(), std::string(5000, 'x') + "\nnext\n");
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     EXPECT_EQ(stream.read_line(1024).status, Status::too_long);
     const Stream::Line line = stream.read_line(1024);
     ASSERT_EQ(line.status, Status::ok);
@@ -295,7 +302,8 @@ TEST(Stream, HugeLineIsRefusedEarlyInBoundedMemory) {
     SocketPair pair;
     Stream::Options o = options();
     o.read_buffer = 256;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
 
     // Only the head of the line exists yet: the verdict must not wait for the "\n" (if it did,
     // this would return timeout after 5 s).
@@ -324,7 +332,8 @@ TEST(Stream, HugeLineIsRefusedEarlyInBoundedMemory) {
 
 TEST(Stream, ShortLinesStayInTheInlineBuffer) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     for (int i = 0; i < 100; ++i) {
         send_all(pair.peer.get(), "Michael\n");
         const Stream::Line line = stream.read_line(1024);
@@ -340,7 +349,8 @@ TEST(Stream, ABurstGrowsTheBufferToReadBufferAndNoFurther) {
     for (int i = 0; i < 1000; ++i)
         burst += "line " + std::to_string(i) + "\n";
     send_all(pair.peer.get(), burst);
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     for (int i = 0; i < 1000; ++i) {
         const Stream::Line line = stream.read_line(1024);
         ASSERT_EQ(line.status, Status::ok);
@@ -354,7 +364,8 @@ TEST(Stream, PartialLineAtEofIsReturnedThenEof) {
     SocketPair pair;
     send_all(pair.peer.get(), "one\nabc");
     ASSERT_EQ(::shutdown(pair.peer.get(), SHUT_WR), 0);
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     EXPECT_EQ(text(stream.read_line(100)), "one");
     const Stream::Line line = stream.read_line(100);
     ASSERT_EQ(line.status, Status::ok);
@@ -367,7 +378,8 @@ TEST(Stream, LoneCarriageReturnAtEofIsAnEmptyLine) {
     SocketPair pair;
     send_all(pair.peer.get(), "\r");
     ASSERT_EQ(::shutdown(pair.peer.get(), SHUT_WR), 0);
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     const Stream::Line line = stream.read_line(100);
     ASSERT_EQ(line.status, Status::ok);
     EXPECT_EQ(text(line), "");
@@ -379,7 +391,8 @@ TEST(Stream, PartialLineAtEofRespectsTheLimit) {
         SocketPair pair;
         send_all(pair.peer.get(), "abcd\r");
         ASSERT_EQ(::shutdown(pair.peer.get(), SHUT_WR), 0);
-        Stream stream(pair.ours.get(), options());
+        net::SocketTransport transport(pair.ours.get());
+        Stream stream(transport, options());
         const Stream::Line line = stream.read_line(4);
         ASSERT_EQ(line.status, Status::ok);
         EXPECT_EQ(text(line), "abcd");
@@ -389,7 +402,8 @@ TEST(Stream, PartialLineAtEofRespectsTheLimit) {
         SocketPair pair;
         send_all(pair.peer.get(), "abcde");
         ASSERT_EQ(::shutdown(pair.peer.get(), SHUT_WR), 0);
-        Stream stream(pair.ours.get(), options());
+        net::SocketTransport transport(pair.ours.get());
+        Stream stream(transport, options());
         EXPECT_EQ(stream.read_line(4).status, Status::too_long);
         EXPECT_EQ(stream.read_line(4).status, Status::eof);
     }
@@ -398,14 +412,16 @@ TEST(Stream, PartialLineAtEofRespectsTheLimit) {
 TEST(Stream, EmptyInputIsEof) {
     SocketPair pair;
     ASSERT_EQ(::shutdown(pair.peer.get(), SHUT_WR), 0);
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     EXPECT_EQ(stream.read_line(100).status, Status::eof);
     EXPECT_EQ(stream.read_some(100).status, Status::eof);
 }
 
 TEST(Stream, ReadTimeoutReturnsTimeoutInBoundedTime) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options(100ms));
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(100ms));
     const auto start = Clock::now();
     EXPECT_EQ(stream.read_line(100).status, Status::timeout);
     const milliseconds elapsed = since(start);
@@ -415,7 +431,8 @@ TEST(Stream, ReadTimeoutReturnsTimeoutInBoundedTime) {
 
 TEST(Stream, PartialLineSurvivesATimeout) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options(100ms));
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(100ms));
     send_all(pair.peer.get(), "ab");
     EXPECT_EQ(stream.read_line(100).status, Status::timeout);
     send_all(pair.peer.get(), "c\n");
@@ -429,7 +446,8 @@ TEST(Stream, CancelFlagIsCheckedBeforeReading) {
     std::atomic<bool> cancel{false};
     Stream::Options o = options();
     o.cancel = &cancel;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     send_all(pair.peer.get(), "a\nb");
     EXPECT_EQ(text(stream.read_line(100)), "a");
     cancel.store(true);
@@ -451,7 +469,8 @@ TEST(Stream, CancelAndShutdownWakeABlockedRead) {
     std::jthread reader([&] {
         Stream::Options o = options();
         o.cancel = &cancel;
-        Stream stream(pair.ours.get(), o);
+        net::SocketTransport transport(pair.ours.get());
+        Stream stream(transport, o);
         // The reply leaves right before the stream blocks in recv: our signal to cancel.
         stream.write("ready\r\n");
         const auto start = Clock::now();
@@ -471,7 +490,8 @@ TEST(Stream, ShutdownWithoutCancelIsEof) {
     std::atomic<bool> cancel{false};
     Stream::Options o = options();
     o.cancel = &cancel;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     ASSERT_EQ(::shutdown(pair.ours.get(), SHUT_RD), 0);
     EXPECT_EQ(stream.read_line(100).status, Status::eof);
 }
@@ -480,7 +500,8 @@ TEST(Stream, PipelinedRepliesAreFlushedBeforeBlocking) {
     SocketPair pair;
     Stream::Status final_status = Status::ok;
     std::jthread server([&] {
-        Stream stream(pair.ours.get(), options());
+        net::SocketTransport transport(pair.ours.get());
+        Stream stream(transport, options());
         for (;;) {
             const Stream::Line line = stream.read_line(100);
             if (line.status != Status::ok) {
@@ -507,7 +528,8 @@ TEST(Stream, WritesAreBufferedUntilFlush) {
     SocketPair pair;
     Stream::Options o = options();
     o.write_buffer = 8;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     EXPECT_EQ(stream.write("12345"), Status::ok);
     EXPECT_EQ(drain_now(pair.peer.get()), 0u);
     EXPECT_EQ(stream.bytes_out(), 0u);
@@ -531,7 +553,8 @@ TEST(Stream, WriteTimesOutWhenPeerNeverReads) {
     set_buffer_size(pair.peer.get(), SO_RCVBUF, 4096);
     Stream::Options o = options();
     o.write_timeout = 200ms;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     const std::string big(8 * 1024 * 1024, 'w');
     const auto start = Clock::now();
     EXPECT_EQ(stream.write(big), Status::timeout);
@@ -555,7 +578,8 @@ TEST(Stream, AReadWhoseFlushTimesOutIsAWriteErrorNotIdleness) {
     Stream::Options o = options();
     o.write_buffer = 1 << 20;  // holds the whole reply until the read flushes it
     o.write_timeout = 200ms;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     ASSERT_EQ(stream.write(std::string(512 * 1024, 'r')), Status::ok);
     EXPECT_EQ(stream.read_line(100).status, Status::error);
     EXPECT_TRUE(stream.write_failed());
@@ -579,7 +603,8 @@ TEST(Stream, TricklingReaderCannotStretchAFlush) {
     });
     Stream::Options o = options();
     o.write_timeout = 300ms;
-    Stream stream(pair.ours.get(), o);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, o);
     const auto start = Clock::now();
     const Stream::Status status = stream.write(std::string(8 * 1024 * 1024, 't'));
     const milliseconds elapsed = since(start);
@@ -593,7 +618,8 @@ TEST(Stream, TricklingReaderCannotStretchAFlush) {
 
 TEST(Stream, WriteToClosedPeerIsAnErrorNotSigpipe) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     pair.peer.reset();
     EXPECT_EQ(stream.write("hello\r\n"), Status::ok);  // only buffered so far
     EXPECT_EQ(stream.flush(), Status::error);
@@ -605,7 +631,8 @@ TEST(Stream, WriteToClosedPeerIsAnErrorNotSigpipe) {
 
 TEST(Stream, ReadAfterResetIsAnError) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     ASSERT_EQ(stream.write("unread"), Status::ok);
     ASSERT_EQ(stream.flush(), Status::ok);
     pair.peer.reset();  // closing with unread input resets the connection
@@ -616,7 +643,8 @@ TEST(Stream, ReadAfterResetIsAnError) {
 TEST(Stream, ByteCountersSeeRawInputAndSentOutput) {
     SocketPair pair;
     TelnetFilter telnet;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     stream.set_input_filter(&telnet);
     const std::string input =
         "a\xff\xfb\x01"
@@ -637,7 +665,8 @@ TEST(Stream, ByteCountersSeeRawInputAndSentOutput) {
 TEST(Stream, TelnetInterruptDropsThePartialLine) {
     SocketPair pair;
     TelnetFilter telnet;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     stream.set_input_filter(&telnet);
     send_all(pair.peer.get(),
              "ab\xff\xf4"
@@ -650,7 +679,8 @@ TEST(Stream, TelnetInterruptDropsThePartialLine) {
 TEST(Stream, TelnetInterruptAfterCompleteLines) {
     SocketPair pair;
     TelnetFilter telnet;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     stream.set_input_filter(&telnet);
     send_all(pair.peer.get(), "x\ny\r\n\xff\xf4");
     EXPECT_EQ(text(stream.read_line(100)), "x");
@@ -660,7 +690,8 @@ TEST(Stream, TelnetInterruptAfterCompleteLines) {
 
 TEST(Stream, ReadSomeReturnsBufferedDataFirst) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     send_all(pair.peer.get(), "line\nrest");
     EXPECT_EQ(text(stream.read_line(100)), "line");
     // Already buffered: returned without another read (which would block here).
@@ -683,7 +714,8 @@ TEST(Stream, ReadSomeReturnsBufferedDataFirst) {
 TEST(Stream, ReadSomeAfterTelnetInterrupt) {
     SocketPair pair;
     TelnetFilter telnet;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     stream.set_input_filter(&telnet);
     send_all(pair.peer.get(),
              "ab\xff\xf4"
@@ -697,7 +729,8 @@ TEST(Stream, ReadSomeAfterTelnetInterrupt) {
 TEST(Stream, ReadSomeNeverReturnsAnEmptyChunk) {
     SocketPair pair;
     TelnetFilter telnet;
-    Stream stream(pair.ours.get(), options(100ms));
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(100ms));
     stream.set_input_filter(&telnet);
     send_all(pair.peer.get(), "\xff\xf1\xff\xfd\x01");  // IAC NOP, IAC DO ECHO: no data at all
     EXPECT_EQ(stream.read_some(100).status, Status::timeout);
@@ -706,7 +739,8 @@ TEST(Stream, ReadSomeNeverReturnsAnEmptyChunk) {
 
 TEST(Stream, CloseGracefullyDeliversPendingOutputThenEof) {
     SocketPair pair;
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     send_all(pair.peer.get(), "input never read\n");
     ASSERT_EQ(stream.write("bye\r\n"), Status::ok);
     milliseconds took{0};
@@ -726,7 +760,8 @@ TEST(Stream, CloseGracefullyDeliversPendingOutputThenEof) {
 TEST(Stream, CloseGracefullyReturnsWithinLingerWhenPeerStaysOpen) {
     SocketPair pair;
     send_all(pair.peer.get(), "more than we read\n");  // a client still sending
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     const auto start = Clock::now();
     stream.close_gracefully(200ms);
     const milliseconds elapsed = since(start);
@@ -738,7 +773,8 @@ TEST(Stream, CloseGracefullyReturnsWithinLingerWhenPeerStaysOpen) {
 TEST(Stream, CloseGracefullyDoesNotLingerWhenTheClientSentNothingMore) {
     SocketPair pair;
     send_all(pair.peer.get(), "exit\n");
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     ASSERT_EQ(stream.read_line(1024).status, Status::ok);
     ASSERT_EQ(stream.write("Bye!\r\n"), Status::ok);
     const auto start = Clock::now();
@@ -750,7 +786,8 @@ TEST(Stream, CloseGracefullyDoesNotLingerWhenTheClientSentNothingMore) {
 TEST(Stream, CloseGracefullyLingersWhenLinesWerePipelinedPastTheLastOne) {
     SocketPair pair;
     send_all(pair.peer.get(), "exit\nstill typing\n");
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     ASSERT_EQ(stream.read_line(1024).status, Status::ok);
     const auto start = Clock::now();
     stream.close_gracefully(200ms);
@@ -771,7 +808,8 @@ TEST(Stream, CloseGracefullyIsNotExtendedByATricklingPeer) {
             std::this_thread::sleep_for(10ms);
         }
     });
-    Stream stream(pair.ours.get(), options());
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
     const auto start = Clock::now();
     stream.close_gracefully(300ms);
     const milliseconds elapsed = since(start);
@@ -792,7 +830,8 @@ TEST(Stream, CloseGracefullyDrainsAtMost64KiB) {
     });
     milliseconds elapsed{0};
     {
-        Stream stream(pair.ours.get(), options());
+        net::SocketTransport transport(pair.ours.get());
+        Stream stream(transport, options());
         const auto start = Clock::now();
         stream.close_gracefully(10000ms);
         elapsed = since(start);
