@@ -1,8 +1,8 @@
 #include "server/connection_table.hpp"
 
-#include <sys/socket.h>
-
 #include <utility>
+
+#include "net/socket_ops.hpp"
 
 namespace hellod {
 
@@ -55,13 +55,13 @@ void ConnectionTable::cancel_all() {
     // SHUT_RD wakes a worker blocked in recv() (it returns 0 and the worker sees the flag);
     // the write side stays open for the "server shutting down" line.
     for (const auto& [id, entry] : entries_)
-        ::shutdown(entry.fd, SHUT_RD);
+        net::shut_read(entry.fd);
 }
 
 void ConnectionTable::cut_all() {
     std::lock_guard lock(mutex_);
     for (const auto& [id, entry] : entries_)
-        ::shutdown(entry.fd, SHUT_RDWR);
+        net::shut_both(entry.fd);
 }
 
 bool ConnectionTable::wait_until_empty(std::chrono::steady_clock::time_point deadline) {

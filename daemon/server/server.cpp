@@ -1,48 +1,23 @@
 #include "server/server.hpp"
 
-#include <fcntl.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <optional>
-#include <system_error>
 
 #include "log/log.hpp"
 #include "net/address.hpp"
+#include "net/socket_ops.hpp"
 #include "server/session.hpp"
 #include "text/strings.hpp"
 
 namespace hellod {
-namespace {
-
-// Accepts per listener per wake-up, so one busy listener cannot starve the others.
-constexpr int accept_batch = 64;
-
-// write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
-void wake(int eventfd) noexcept {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto ignored = ::write(eventfd, &one, sizeof one);
-}
-
-}  // namespace
 
 Server::Server(std::shared_ptr<const Settings> settings, std::vector<net::Listener> listeners)
     : settings_(std::move(settings)),
-      listeners_(std::move(listeners)),
-      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      acceptor_(std::move(listeners)),
       // A thread that ended holds its stack until it is joined: the loop joins it at once.
-      workers_(Workers::Options{.on_thread_end = [this] { wake(wake_.get()); }}) {
-    if (!wake_) throw std::system_error(errno, std::generic_category(), "cannot create an eventfd");
-}
+      workers_(Workers::Options{.on_thread_end = [this] { acceptor_.wake(); }}) {}
 
 Server::~Server() {
     // run() drains; this only covers a Server that was never run or threw mid-way.
@@ -56,12 +31,12 @@ static_assert(std::atomic<bool>::is_always_lock_free);
 
 void Server::stop() noexcept {
     stop_requested_.store(true);
-    wake(wake_.get());
+    acceptor_.wake();
 }
 
 void Server::request_reload() noexcept {
     reload_requested_.store(true);
-    wake(wake_.get());
+    acceptor_.wake();
 }
 
 void Server::run(const sigset_t* wait_mask) {
@@ -69,60 +44,40 @@ void Server::run(const sigset_t* wait_mask) {
     const auto heartbeat = manager_->heartbeat_interval();
     auto next_beat = Clock::now() + heartbeat.value_or(std::chrono::milliseconds::zero());
     manager_->ready(status());
-    std::vector<pollfd> fds;
     for (;;) {
-        auto now = Clock::now();
+        const auto now = Clock::now();
         if (heartbeat && now >= next_beat) {
             manager_->heartbeat(status());
             next_beat = now + *heartbeat;
         }
         const bool paused = now < paused_until_;
-        fds.clear();
-        fds.push_back({wake_.get(), POLLIN, 0});
-        if (!paused)
-            for (const auto& listener : listeners_)
-                fds.push_back({listener.fd.get(), POLLIN, 0});
         std::optional<Clock::time_point> deadline;
         if (paused) deadline = paused_until_;
         if (heartbeat) deadline = deadline ? std::min(*deadline, next_beat) : next_beat;
-        timespec timeout{};
-        if (deadline) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline - now).count();
-            timeout.tv_sec = static_cast<time_t>(left / 1'000'000'000);
-            timeout.tv_nsec = static_cast<long>(left % 1'000'000'000);
-        }
-        const int ready = ::ppoll(fds.data(), fds.size(), deadline ? &timeout : nullptr, wait_mask);
-        if (ready < 0) {
-            if (errno == EINTR) continue;  // a signal whose handler called stop(): wake_ is set
-            const int error = errno;
-            HLOG(error) << "poll failed: " << errno_text(error) << "; shutting down";
+        const auto ready = acceptor_.wait(deadline, paused, wait_mask);
+        if (ready.error != 0) {
+            HLOG(error) << "poll failed: " << errno_text(ready.error) << "; shutting down";
             break;
         }
-        if (fds[0].revents != 0) {
-            std::uint64_t count = 0;
-            [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
+        if (ready.woken) {
             after_threads_ended(workers_.reap());
             if (stop_requested_.load() || session_over_.load()) break;
             if (reload_requested_.exchange(false)) reload();
         }
-        for (std::size_t i = 1; i < fds.size(); ++i)
-            if (fds[i].revents != 0) accept_from(fds[i].fd);
+        for (const std::size_t listener : ready.listeners)
+            accept_from(listener);
     }
     manager_->stopping(status());
     drain();
 }
 
 void Server::serve_one(net::UniqueFd fd, const sigset_t* wait_mask) {
-    sockaddr_storage peer{};
-    socklen_t length = sizeof peer;
-    if (::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
-        // A peer that is already gone still gets its access line, under an unknown address.
-        peer = {};
-        length = sizeof(sa_family_t);
-    }
+    net::Accepted accepted;
+    // A peer that is already gone still gets its access line, under an unknown address.
+    accepted.peer = net::peer_of(fd.get()).value_or(net::SocketAddress{{}, sizeof(sa_family_t)});
+    accepted.fd = std::move(fd);
     one_shot_ = true;
-    if (handle(std::move(fd), peer, length)) run(wait_mask);
+    if (handle(std::move(accepted))) run(wait_mask);
 }
 
 void Server::after_threads_ended(std::size_t joined) {
@@ -144,48 +99,24 @@ ServerStatus Server::status() const {
     return {table_.size(), accepted_, turned_away_, refused_};
 }
 
-void Server::accept_from(int listen_fd) {
-    for (int i = 0; i < accept_batch; ++i) {
-        sockaddr_storage peer{};
-        socklen_t length = sizeof peer;
-        const int fd =
-            ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
-        if (fd >= 0) {
-            handle(net::UniqueFd(fd), peer, length);
-            continue;
-        }
-        const int error = errno;  // before anything below can overwrite it
-        switch (error) {
-            case EAGAIN:
-                return;
-            // The connection died in the backlog, or Linux passes a network error up to
-            // accept(); either way the next one is fine.
-            case EINTR:
-            case ECONNABORTED:
-            case EPROTO:
-            case ENETDOWN:
-            case ENOPROTOOPT:
-            case EHOSTDOWN:
-            case ENONET:
-            case EHOSTUNREACH:
-            case EOPNOTSUPP:
-            case ENETUNREACH:
-            case EPERM:
-                continue;
-            case EMFILE:
-            case ENFILE:
-                out_of_descriptors(listen_fd, error);
-                return;
-            default:
-                HLOG(error) << "accept failed: " << errno_text(error)
-                            << "; pausing accepts for 100 ms";
-                back_off(std::chrono::milliseconds(100));
-                return;
-        }
+void Server::accept_from(std::size_t listener) {
+    const auto outcome =
+        acceptor_.accept_batch(listener, [this](net::Accepted c) { handle(std::move(c)); });
+    switch (outcome.stop) {
+        case net::Acceptor::Stop::drained:
+            return;
+        case net::Acceptor::Stop::out_of_descriptors:
+            out_of_descriptors(listener, outcome.error);
+            return;
+        case net::Acceptor::Stop::failed:
+            HLOG(error) << "accept failed: " << errno_text(outcome.error)
+                        << "; pausing accepts for 100 ms";
+            back_off(std::chrono::milliseconds(100));
+            return;
     }
 }
 
-void Server::out_of_descriptors(int listen_fd, int error) {
+void Server::out_of_descriptors(std::size_t listener, int error) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_exhaustion_warning_ > std::chrono::seconds(10)) {
         last_exhaustion_warning_ = now;
@@ -193,40 +124,31 @@ void Server::out_of_descriptors(int listen_fd, int error) {
             << "accept failed: " << errno_text(error)
             << "; turning new clients away until descriptors free up (open sessions go on)";
     }
-    // Give up the spare descriptor to take the waiting client and tell it we are busy, rather
-    // than leave it hanging in the backlog; then take the spare back.
-    if (reserve_) {
-        reserve_.reset();
-        sockaddr_storage peer{};
-        socklen_t length = sizeof peer;
-        net::UniqueFd fd(
-            ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
-        if (fd) {
-            Connection refused;
-            refused.peer = net::to_string(reinterpret_cast<const sockaddr*>(&peer), length);
-            refused.fd = std::move(fd);
-            refuse(refused, "out of file descriptors");
-        }
-        reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    }
+    // Rather than leave the waiting client hanging in the backlog, tell it we are busy.
+    const bool spare = acceptor_.turn_away_with_spare(listener, [this](net::Accepted accepted) {
+        Connection refused;
+        refused.peer = net::to_string(accepted.peer.get(), accepted.peer.length);
+        refused.fd = std::move(accepted.fd);
+        refuse(refused, "out of file descriptors");
+    });
     // Without this pause the loop would spin: the listener stays readable while nothing frees.
-    back_off(std::chrono::milliseconds(reserve_ ? 10 : 100));
+    back_off(std::chrono::milliseconds(spare ? 10 : 100));
 }
 
 void Server::back_off(std::chrono::milliseconds pause) {
     paused_until_ = std::chrono::steady_clock::now() + pause;
 }
 
-bool Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length) {
-    const auto* address = reinterpret_cast<const sockaddr*>(&peer);
+bool Server::handle(net::Accepted accepted) {
+    const sockaddr* const address = accepted.peer.get();
+    const socklen_t peer_length = accepted.peer.length;
     // First of all, so that a refused peer costs no socket option, slot, name lookup or thread.
     if (const auto verdict = settings_->access.check(address, peer_length); !verdict.admitted) {
-        refuse_by_rule(std::move(fd), verdict, address, peer_length);
+        refuse_by_rule(std::move(accepted), verdict);
         return false;
     }
-    // Replies are already coalesced into one write each; Nagle would only delay them.
-    const int one = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    net::UniqueFd fd = std::move(accepted.fd);
+    net::set_no_delay(fd.get());
 
     auto connection = std::make_unique<Connection>();
     connection->peer = net::to_string(address, peer_length);
@@ -255,7 +177,7 @@ bool Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t pe
         serve(std::move(c), table_.cancelled());
         if (one_shot_) {
             session_over_.store(true);
-            wake(wake_.get());
+            acceptor_.wake();
         }
     });
     if (!started) {
@@ -269,22 +191,18 @@ bool Server::handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t pe
     return true;
 }
 
-void Server::refuse_by_rule(net::UniqueFd fd, const AccessRules::Verdict& verdict,
-                            const sockaddr* peer, socklen_t peer_length) {
+void Server::refuse_by_rule(net::Accepted accepted, const AccessRules::Verdict& verdict) {
     ++refused_;
-    // Closed with a reset (SO_LINGER 0), not an orderly close: the server keeps no TIME_WAIT or
-    // FIN_WAIT socket for a peer it wants nothing to do with, which matters when a refused peer
-    // floods; and it is what the peer would see anyway whenever it had sent anything, since
-    // Linux resets a socket closed with unread input. Not a byte is written.
-    linger reset{};
-    reset.l_onoff = 1;
-    reset.l_linger = 0;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    fd.reset();
+    // Closed with a reset, not an orderly close: the server keeps no TIME_WAIT or FIN_WAIT
+    // socket for a peer it wants nothing to do with, which matters when a refused peer floods;
+    // and it is what the peer would see anyway whenever it had sent anything, since Linux resets
+    // a socket closed with unread input.
+    net::close_with_reset(std::move(accepted.fd));
     if (const auto report = refusals_.refused(*verdict.peer, std::chrono::steady_clock::now())) {
         if (log::enabled(report->level)) {
-            log::write(report->level, refusal_line(net::host_to_string(peer, peer_length),
-                                                   reason(verdict), *report, refusals_.capacity()));
+            log::write(report->level,
+                       refusal_line(net::host_to_string(accepted.peer.get(), accepted.peer.length),
+                                    reason(verdict), *report, refusals_.capacity()));
         }
     }
 }
@@ -303,23 +221,16 @@ void Server::reload() {
 }
 
 void Server::apply(std::shared_ptr<const Settings> next) {
-    if (next->backlog != settings_->backlog) {
-        // Linux applies a new backlog to a listening socket in place, with no moment unbound.
-        for (const auto& listener : listeners_) {
-            if (::listen(listener.fd.get(), next->backlog) != 0) {
-                const int error = errno;
-                HLOG(warning) << "cannot apply backlog " << next->backlog << " to " << listener.name
-                              << ": " << errno_text(error);
-            }
-        }
-    }
+    if (next->backlog != settings_->backlog)
+        for (const auto& failure : acceptor_.set_backlog(next->backlog))
+            HLOG(warning) << failure;
     // Sessions already open hold the settings they started with; only new ones see these.
     settings_ = std::move(next);
 }
 
 void Server::drain() {
     // Closing the listeners first: new clients are refused by the kernel, not left waiting.
-    listeners_.clear();
+    acceptor_.close();
     const std::size_t open = table_.size();
     const auto timeout = settings_->shutdown_timeout;
     // In --inetd mode every session ends this way; the access line already says how it went.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <signal.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "config/settings.hpp"
+#include "net/acceptor.hpp"
 #include "net/fd.hpp"
 #include "net/listener.hpp"
 #include "os/service_manager.hpp"
@@ -64,14 +64,13 @@ class Server {
 
   private:
     ServerStatus status() const;  // on run()'s thread only: it alone counts
-    void accept_from(int listen_fd);
+    void accept_from(std::size_t listener);
     // Returns whether a worker took the connection.
-    bool handle(net::UniqueFd fd, const sockaddr_storage& peer, socklen_t peer_length);
+    bool handle(net::Accepted accepted);
     // For a peer the allow and deny rules refuse: closes it unserved, counts and maybe logs it.
-    void refuse_by_rule(net::UniqueFd fd, const AccessRules::Verdict& verdict, const sockaddr* peer,
-                        socklen_t peer_length);
+    void refuse_by_rule(net::Accepted accepted, const AccessRules::Verdict& verdict);
     void refuse(Connection& connection, std::string_view why);
-    void out_of_descriptors(int listen_fd, int error);
+    void out_of_descriptors(std::size_t listener, int error);
     void back_off(std::chrono::milliseconds pause);
     void after_threads_ended(std::size_t joined);
     void reload();
@@ -79,7 +78,7 @@ class Server {
     void drain();
 
     std::shared_ptr<const Settings> settings_;
-    std::vector<net::Listener> listeners_;
+    net::Acceptor acceptor_;
     Reload reload_;
     ServiceManager unmanaged_;
     ServiceManager* manager_ = &unmanaged_;
@@ -89,10 +88,8 @@ class Server {
     std::uint64_t turned_away_ = 0;
     std::uint64_t refused_ = 0;  // by the allow and deny rules
     RefusalLog refusals_;        // run()'s thread only, as the counts: no lock
-    net::UniqueFd wake_;         // eventfd written by stop() and request_reload()
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
-    net::UniqueFd reserve_;  // spare descriptor, given up to refuse a client when none are left
     ConnectionTable table_;
     PeerResolver resolver_;  // starts its threads only when --resolve-peers first needs them
     Workers workers_;        // declared last: joined before anything its workers use goes

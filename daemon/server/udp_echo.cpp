@@ -1,7 +1,5 @@
 #include "server/udp_echo.hpp"
 
-#include <sys/eventfd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -38,11 +36,8 @@ bool reflection_risk(unsigned source_port) {
 }  // namespace
 
 UdpEcho::UdpEcho(std::vector<net::Listener> sockets)
-    : sockets_(std::move(sockets)),
-      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      buffer_(buffer_size) {
-    if (!wake_) throw std::system_error(errno, std::generic_category(), "cannot create an eventfd");
-    waits_.push_back({wake_.get(), POLLIN, 0});
+    : sockets_(std::move(sockets)), buffer_(buffer_size) {
+    waits_.push_back({wake_.fd(), POLLIN, 0});
     for (const auto& socket : sockets_)
         waits_.push_back({socket.fd.get(), POLLIN, 0});
     try {
@@ -58,9 +53,7 @@ UdpEcho::~UdpEcho() {
 }
 
 void UdpEcho::stop() noexcept {
-    const std::uint64_t one = 1;
-    // write(2) on an eventfd is async-signal-safe; a full counter still leaves it readable.
-    [[maybe_unused]] const auto ignored = ::write(wake_.get(), &one, sizeof one);
+    wake_.notify();
 }
 
 void UdpEcho::run() {

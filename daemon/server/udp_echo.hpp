@@ -11,6 +11,7 @@
 
 #include "net/fd.hpp"
 #include "net/listener.hpp"
+#include "net/wakeup.hpp"
 
 namespace hellod {
 namespace net {
@@ -22,7 +23,7 @@ struct Datagram;
 class UdpEcho {
   public:
     // Takes sockets from net::open_udp_sockets. Starts the thread; throws std::system_error if
-    // it cannot.
+    // it cannot (or net::Error if there is no eventfd to wake it with).
     explicit UdpEcho(std::vector<net::Listener> sockets);
     ~UdpEcho();  // stop() + join
     UdpEcho(const UdpEcho&) = delete;
@@ -42,7 +43,7 @@ class UdpEcho {
                 std::span<const std::byte> payload);
 
     std::vector<net::Listener> sockets_;
-    net::UniqueFd wake_;             // eventfd written by stop()
+    net::Wakeup wake_;               // notified by stop()
     std::vector<pollfd> waits_;      // wake_, then every socket
     std::vector<std::byte> buffer_;  // one datagram; only the thread touches it
     std::atomic<std::uint64_t> echoed_{0};
