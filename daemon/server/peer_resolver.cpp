@@ -1,8 +1,5 @@
 #include "server/peer_resolver.hpp"
 
-#include <netdb.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -17,6 +14,7 @@
 #include <utility>
 
 #include "log/log.hpp"
+#include "net/name_lookup.hpp"
 #include "text/escape.hpp"
 
 namespace hellod {
@@ -29,58 +27,13 @@ using Result = std::shared_future<Name>;
 // The longest name DNS can carry (RFC 1035), well below NI_MAXHOST.
 constexpr std::size_t max_name_length = 253;
 
-struct AddrinfoDeleter {
-    void operator()(addrinfo* list) const noexcept { ::freeaddrinfo(list); }
-};
-using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
-
-// An IPv4 peer reached through a dual-stack socket has its PTR record under in-addr.arpa, not
-// ip6.arpa, and its name resolves to A records, so it is looked up as what it is.
-net::SocketAddress unmapped(const sockaddr* address, socklen_t length) {
-    net::SocketAddress out;
-    if (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
-        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
-        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
-            sockaddr_in v4{};
-            v4.sin_family = AF_INET;
-            v4.sin_port = v6->sin6_port;
-            std::memcpy(&v4.sin_addr, &v6->sin6_addr.s6_addr[12], 4);
-            std::memcpy(&out.storage, &v4, sizeof v4);
-            out.length = sizeof v4;
-            return out;
-        }
-    }
-    out.length = std::min<socklen_t>(length, sizeof out.storage);
-    std::memcpy(&out.storage, address, out.length);
-    return out;
-}
-
-bool parses_as_address(const std::string& name) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_flags = AI_NUMERICHOST;
-    addrinfo* found = nullptr;
-    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0) return false;
-    AddrinfoList owned(found);
-    return true;
-}
-
-// A PTR record may hold "1.2.3.4"; were it accepted, the log would show an address the peer
-// chose. AI_NUMERICHOST also catches inet_aton's forms ("127.1", "0x7f.1") and scoped IPv6; the
-// absolute form "1.2.3.4." is no better a name.
-bool is_numeric_host(const std::string& name) {
-    if (parses_as_address(name)) return true;
-    return name.size() > 1 && name.back() == '.' &&
-           parses_as_address(name.substr(0, name.size() - 1));
-}
-
 // The double check. Throws whatever the lookups throw.
 Name confirmed_name(const PeerResolver::Lookups& lookups, const net::SocketAddress& peer,
                     const std::string& key) {
     Name name = lookups.reverse(peer);
     if (!name) return std::nullopt;
     if (name->empty() || name->size() > max_name_length || name->find('\0') != std::string::npos ||
-        is_numeric_host(*name)) {
+        net::is_numeric_host(*name)) {
         HLOG(debug) << "peer " << net::host_to_string(peer.get(), peer.length)
                     << ": unusable PTR name \"" << escaped(*name) << '"';
         return std::nullopt;
@@ -93,32 +46,6 @@ Name confirmed_name(const PeerResolver::Lookups& lookups, const net::SocketAddre
     HLOG(debug) << "peer " << net::host_to_string(peer.get(), peer.length) << ": PTR name \""
                 << escaped(*name) << "\" does not resolve back to it";
     return std::nullopt;
-}
-
-Name system_reverse(const net::SocketAddress& address) {
-    char host[NI_MAXHOST];
-    if (::getnameinfo(address.get(), address.length, host, sizeof host, nullptr, 0, NI_NAMEREQD) !=
-        0)
-        return std::nullopt;
-    return std::string(host);
-}
-
-std::vector<net::SocketAddress> system_forward(const std::string& name, int family) {
-    addrinfo hints{};
-    hints.ai_family = family;
-    hints.ai_socktype = SOCK_STREAM;  // one entry per address instead of one per socket type
-    addrinfo* found = nullptr;
-    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0) return {};
-    AddrinfoList owned(found);
-    std::vector<net::SocketAddress> out;
-    for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
-        net::SocketAddress address;
-        std::memcpy(&address.storage, ai->ai_addr, ai->ai_addrlen);
-        address.length = ai->ai_addrlen;
-        out.push_back(address);
-    }
-    return out;
 }
 
 Result ready_result(Name name) {
@@ -236,7 +163,7 @@ struct PeerResolver::Core {
 };
 
 PeerResolver::Lookups PeerResolver::system_lookups() {
-    return {system_reverse, system_forward};
+    return {net::reverse_name, net::forward_addresses};
 }
 
 PeerResolver::PeerResolver(Lookups lookups, Options options)
@@ -259,7 +186,7 @@ PeerResolver::~PeerResolver() {
 
 PeerResolver::Pending PeerResolver::lookup(const sockaddr* address, socklen_t length) noexcept {
     try {
-        const auto peer = unmapped(address, length);
+        const auto peer = net::unmapped(address, length);
         auto key = net::address_key(peer.get(), peer.length);
         if (key.empty()) return {};
 
