@@ -61,8 +61,8 @@ std::string describe(const hellod::Settings& s, const std::vector<hellod::net::L
             out << (i ? ", " : " (") << inherited->names[i]
                 << (i + 1 == inherited->names.size() ? ")" : "");
     }
-    out << " (protocol " << hellod::to_string(s.protocol)
-        << (s.framing == hellod::Framing::raw ? ", framing raw" : "") << ", backlog ";
+    out << " (protocol " << hellod::to_string(s.session.protocol)
+        << (s.session.framing == hellod::Framing::raw ? ", framing raw" : "") << ", backlog ";
     if (inherited)
         out << "from systemd";
     else
@@ -81,7 +81,7 @@ std::string describe(const hellod::Settings& s, const std::vector<hellod::net::L
     out << ", idle-timeout "
         << (s.idle_timeout.count() == 0 ? "off" : hellod::seconds_text(s.idle_timeout) + " s")
         << ", write-timeout " << hellod::seconds_text(s.write_timeout) + " s"
-        << ", max-line-bytes " << s.max_line_bytes << ", shutdown-timeout "
+        << ", max-line-bytes " << s.session.max_line_bytes << ", shutdown-timeout "
         << hellod::seconds_text(s.shutdown_timeout) + " s"
         << ", config " << (s.config_file.empty() ? "none" : s.config_file) << ")";
     return out.str();
@@ -179,8 +179,10 @@ int serve_inetd(const hellod::Invocation& invocation,
 // --probe: one line per address checked, on stdout when healthy and on stderr when not.
 int run_probe(const hellod::Invocation& invocation) {
     bool all_healthy = true;
-    for (const auto& target : hellod::probe_targets(invocation.probe_target, invocation.settings)) {
-        const auto result = hellod::probe(target, invocation.settings, invocation.probe_timeout);
+    for (const auto& target :
+         hellod::probe_targets(invocation.probe_target, invocation.settings.listen)) {
+        const auto result =
+            hellod::probe(target, invocation.settings.session, invocation.probe_timeout);
         (result.healthy ? std::cout : std::cerr) << result.sentence << std::endl;
         all_healthy = all_healthy && result.healthy;
     }

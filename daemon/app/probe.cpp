@@ -8,7 +8,8 @@
 #include "app/fatal_error.hpp"
 #include "net/address.hpp"
 #include "net/client.hpp"
-#include "protocol/dispatch.hpp"
+#include "protocol/expectation.hpp"
+#include "protocol/fixed_lines.hpp"
 #include "text/escape.hpp"
 #include "text/strings.hpp"
 
@@ -20,15 +21,6 @@ using Status = net::Client::Status;
 // Far above any welcome, reply or farewell; only a server gone wrong sends a longer line.
 constexpr std::size_t kLineLimit = 64 * 1024;
 
-// Longer than the busy and shutdown lines, so that an echo server that sends one of those
-// instead of the bytes is told apart from one that echoes short.
-constexpr std::string_view kEchoPayload =
-    "hellod --probe: the quick brown fox jumps over the lazy dog\r\n";
-
-std::string without_crlf(std::string_view line) {
-    return std::string(line.substr(0, line.size() - protocol::crlf.size()));
-}
-
 bool is_port_zero(std::string_view port) {
     return !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c == '0'; });
 }
@@ -36,9 +28,10 @@ bool is_port_zero(std::string_view port) {
 // One session's worth of checks; each step returns a failure sentence or nothing.
 class Session {
   public:
-    Session(const ProbeTarget& target, const Settings& settings, std::chrono::milliseconds timeout)
+    Session(const ProbeTarget& target, const protocol::Options& options,
+            std::chrono::milliseconds timeout)
         : target_(target),
-          settings_(settings),
+          expect_(options),
           timeout_(timeout),
           start_(net::Client::Clock::now()),
           client_(start_ + timeout) {}
@@ -49,7 +42,7 @@ class Session {
                                  ? "no connection within " + seconds_text(timeout_) + " s"
                                  : "cannot connect: " + client_.error_text());
         }
-        return settings_.protocol == Protocol::echo ? echo() : conversation();
+        return expect_.protocol() == Protocol::echo ? echo() : conversation();
     }
 
   private:
@@ -59,7 +52,7 @@ class Session {
         char ms[32];
         std::snprintf(ms, sizeof ms, "%.1f ms", elapsed.count());
         return {true, "hellod at " + target_.name + " is healthy: it answered as the " +
-                          std::string(to_string(settings_.protocol)) + " protocol should in " + ms};
+                          std::string(to_string(expect_.protocol())) + " protocol should in " + ms};
     }
 
     ProbeResult unhealthy(const std::string& why) const {
@@ -68,12 +61,16 @@ class Session {
 
     // The fixed lines a server sends instead of a session; busy still means it is up.
     std::optional<ProbeResult> refusal(std::string_view line) const {
-        if (line == without_crlf(protocol::busy_line)) {
-            return ProbeResult{true, "hellod at " + target_.name +
-                                         " is up but busy: it turned the probe away with '" +
-                                         std::string(line) + "'"};
+        switch (protocol::Expectation::refusal(line)) {
+            case protocol::Expectation::Refusal::busy:
+                return ProbeResult{true, "hellod at " + target_.name +
+                                             " is up but busy: it turned the probe away with '" +
+                                             std::string(line) + "'"};
+            case protocol::Expectation::Refusal::shutting_down:
+                return unhealthy("it is shutting down");
+            case protocol::Expectation::Refusal::none:
+                break;
         }
-        if (line == without_crlf(protocol::shutdown_line)) return unhealthy("it is shutting down");
         return std::nullopt;
     }
 
@@ -137,71 +134,51 @@ class Session {
 
     // greeting and timestamp: welcome, one line and its answer, exit command and farewell.
     ProbeResult conversation() {
-        if (!settings_.welcome.empty()) {
-            if (auto r = expect_exact("welcome", settings_.welcome)) return *r;
+        if (!expect_.welcome().empty()) {
+            if (auto r = expect_exact("welcome", expect_.welcome())) return *r;
         }
-        // As long as a line may be, and never the exit command.
-        std::string probe_line(std::string_view("probe").substr(
-            0, std::max<std::size_t>(1, settings_.max_line_bytes)));
-        if (probe_line == settings_.exit_command)
-            probe_line.front() = probe_line.front() == 'p' ? 'q' : 'p';
-        if (auto r = send(probe_line + std::string(protocol::crlf), "line")) return *r;
-
+        const std::string& line = expect_.probe_line();
+        if (auto r = send(line + std::string(protocol::crlf), "line")) return *r;
         std::string answer;
         if (auto r = expect_line("answer", answer)) return *r;
-        if (settings_.protocol == Protocol::timestamp) {
-            // "[Thu Sep 15 22:29:12 2016] probe": ctime's fixed 24 characters in brackets.
-            const std::string tail = "] " + probe_line;
-            if (answer.size() != 1 + 24 + tail.size() || !answer.starts_with('[') ||
-                !answer.ends_with(tail)) {
-                return unhealthy("it answered " + quoted_excerpt(answer) +
-                                 " where '[<date and time>] " + probe_line + "' was expected");
-            }
-        } else {
-            std::string expected;
-            settings_.reply.render(probe_line, expected);
-            if (answer != expected) {
-                return unhealthy("it answered " + quoted_excerpt(answer) + " where " +
-                                 quoted_excerpt(expected) + " was expected");
-            }
+        if (!expect_.is_answer(answer)) {
+            return unhealthy("it answered " + quoted_excerpt(answer) + " where " +
+                             expect_.expected_answer() + " was expected");
         }
-
-        // An exit command longer than a line may be can never arrive (settings warns of it).
-        if (settings_.exit_command.empty() ||
-            settings_.exit_command.size() > settings_.max_line_bytes) {
-            client_.shutdown_write();  // the end of input ends the session
-        } else {
-            if (auto r = send(settings_.exit_command + std::string(protocol::crlf), "exit command"))
-                return *r;
-            if (!settings_.farewell.empty()) {
-                if (auto r = expect_exact("farewell", settings_.farewell)) return *r;
+        if (const auto exit_line = expect_.exit_line()) {
+            if (auto r = send(*exit_line, "exit command")) return *r;
+            if (!expect_.farewell().empty()) {
+                if (auto r = expect_exact("farewell", expect_.farewell())) return *r;
             }
+        } else {
+            client_.shutdown_write();  // the end of input ends the session
         }
         return expect_close();
     }
 
     // echo: the bytes come back unchanged; the end of input ends the session.
     ProbeResult echo() {
-        if (auto r = send(kEchoPayload, "bytes")) return *r;
+        constexpr std::string_view payload = protocol::Expectation::echo_payload;
+        if (auto r = send(payload, "bytes")) return *r;
         std::string back;
-        const Status s = client_.read_bytes(back, kEchoPayload.size());
+        const Status s = client_.read_bytes(back, payload.size());
         if (s != Status::ok) {
             if (back.ends_with(protocol::crlf)) {
-                if (auto r = refusal(without_crlf(back))) return *r;
+                if (auto r = refusal(std::string_view(back).substr(0, back.size() - 2))) return *r;
             }
             return unhealthy(failed(s, "echo") +
                              (back.empty() ? "" : " (after " + quoted_excerpt(back) + ")"));
         }
-        if (back != kEchoPayload) {
+        if (back != payload) {
             return unhealthy("it sent " + quoted_excerpt(back) + " back instead of " +
-                             quoted_excerpt(kEchoPayload));
+                             quoted_excerpt(payload));
         }
         client_.shutdown_write();
         return expect_close();
     }
 
     const ProbeTarget& target_;
-    const Settings& settings_;
+    const protocol::Expectation expect_;
     std::chrono::milliseconds timeout_;
     net::Client::Clock::time_point start_;
     net::Client client_;
@@ -210,14 +187,15 @@ class Session {
 
 }  // namespace
 
-std::vector<ProbeTarget> probe_targets(std::string_view target, const Settings& settings) {
+std::vector<ProbeTarget> probe_targets(std::string_view target,
+                                       const std::vector<std::string>& listen) {
     std::vector<std::string> specs;
     if (!target.empty())
         specs.emplace_back(target);
-    else if (settings.listen.empty())
+    else if (listen.empty())
         specs.emplace_back("*:9999");  // the built-in listen address
     else
-        specs = settings.listen;
+        specs = listen;
 
     std::vector<ProbeTarget> targets;
     for (const auto& spec : specs) {
@@ -244,9 +222,9 @@ std::vector<ProbeTarget> probe_targets(std::string_view target, const Settings& 
     return targets;
 }
 
-ProbeResult probe(const ProbeTarget& target, const Settings& settings,
+ProbeResult probe(const ProbeTarget& target, const protocol::Options& options,
                   std::chrono::milliseconds timeout) {
-    return Session(target, settings, timeout).run();
+    return Session(target, options, timeout).run();
 }
 
 }  // namespace hellod

@@ -18,14 +18,14 @@ void check_protocol_fit(const Settings& settings,
         const auto* def = find_setting(name);
         const bool set = given(name);
         const bool inert = std::string_view(name) == "welcome"
-                               ? settings.welcome.empty()
+                               ? settings.session.welcome.empty()
                                : def->show(settings) == def->show(defaults);
         if (set && !inert)
             warnings.push_back(std::string(name) + " is ignored by protocol " + protocol);
     };
-    switch (settings.protocol) {
+    switch (settings.session.protocol) {
         case Protocol::echo:
-            if (settings.framing == Framing::raw) {
+            if (settings.session.framing == Framing::raw) {
                 throw ConfigError(ConfigError::Kind::invalid,
                                   "framing: raw applies to the greeting and timestamp protocols; "
                                   "echo sends every byte back and has no messages to frame");
@@ -40,12 +40,12 @@ void check_protocol_fit(const Settings& settings,
         case Protocol::greeting:
             break;
     }
-    if (settings.protocol != Protocol::echo &&
-        settings.exit_command.size() > settings.max_line_bytes) {
-        warnings.push_back("exit-command is " + std::to_string(settings.exit_command.size()) +
-                           " bytes but max-line-bytes is " +
-                           std::to_string(settings.max_line_bytes) +
-                           ", so clients can never send it; sessions end only when they close");
+    if (settings.session.protocol != Protocol::echo &&
+        settings.session.exit_command.size() > settings.session.max_line_bytes) {
+        warnings.push_back(
+            "exit-command is " + std::to_string(settings.session.exit_command.size()) +
+            " bytes but max-line-bytes is " + std::to_string(settings.session.max_line_bytes) +
+            ", so clients can never send it; sessions end only when they close");
     }
 }
 

@@ -113,10 +113,11 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
     }
     const auto given = [&](std::string_view name) { return chosen.contains(name); };
     // Only greeting welcomes by default; timestamp sends a welcome only when one is set.
-    if (settings.protocol != Protocol::greeting && !given("welcome")) settings.welcome.clear();
+    if (settings.session.protocol != Protocol::greeting && !given("welcome"))
+        settings.session.welcome.clear();
     check_settings(settings, given, invocation.warnings);
-    if (settings.protocol == Protocol::echo)
-        settings.welcome.clear();  // RFC 862: nothing but the client's own bytes
+    if (settings.session.protocol == Protocol::echo)
+        settings.session.welcome.clear();  // RFC 862: nothing but the client's own bytes
     return invocation;
 }
 

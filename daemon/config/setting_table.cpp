@@ -14,16 +14,6 @@ namespace {
 constexpr const char* kDefaultListenNote =
     "built-in default: [::]:9999, or 0.0.0.0:9999 without IPv6";
 
-constexpr std::array<std::pair<std::string_view, Protocol>, 3> kProtocols{{
-    {"greeting", Protocol::greeting},
-    {"echo", Protocol::echo},
-    {"timestamp", Protocol::timestamp},
-}};
-constexpr std::array<std::pair<std::string_view, Framing>, 2> kFramings{{
-    {"line", Framing::line},
-    {"raw", Framing::raw},
-}};
-
 // Edit distance with '_' and '-' and letter case treated as equal, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
     const auto norm = [](char c) { return c == '_' ? '-' : ascii_lower(c); };
@@ -58,19 +48,29 @@ std::span<const SettingDef> setting_defs() {
         {"protocol", 0, "NAME",
          "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
          "(every byte back, RFC 862)",
-         [](Settings& s, std::string_view v) { s.protocol = parse_choice(v, kProtocols); },
-         [](const Settings& s) { return std::string(choice_name(s.protocol, kProtocols)); }},
+         [](Settings& s, std::string_view v) {
+             s.session.protocol = parse_choice(v, protocol_names);
+         },
+         [](const Settings& s) {
+             return std::string(choice_name(s.session.protocol, protocol_names));
+         }},
         {"framing", 0, "NAME",
          "line (a message ends at a newline) or raw (one read is one message); greeting and "
          "timestamp only",
-         [](Settings& s, std::string_view v) { s.framing = parse_choice(v, kFramings); },
-         [](const Settings& s) { return std::string(choice_name(s.framing, kFramings)); }},
+         [](Settings& s, std::string_view v) {
+             s.session.framing = parse_choice(v, framing_names);
+         },
+         [](const Settings& s) {
+             return std::string(choice_name(s.session.framing, framing_names));
+         }},
         {"welcome", 0, "TEXT", "line sent on connect; empty for none",
-         [](Settings& s, std::string_view v) { s.welcome = line_safe(v); },
-         [](const Settings& s) { return s.welcome; }},
+         [](Settings& s, std::string_view v) { s.session.welcome = line_safe(v); },
+         [](const Settings& s) { return s.session.welcome; }},
         {"reply", 0, "TEMPLATE", "answer to each line: %s is the line, %% a literal %",
-         [](Settings& s, std::string_view v) { s.reply = ReplyTemplate::parse(line_safe(v)); },
-         [](const Settings& s) { return s.reply.source(); }},
+         [](Settings& s, std::string_view v) {
+             s.session.reply = ReplyTemplate::parse(line_safe(v));
+         },
+         [](const Settings& s) { return s.session.reply.source(); }},
         {"exit-command", 0, "TEXT", "line that ends the session; empty for none",
          [](Settings& s, std::string_view v) {
              line_safe(v);
@@ -81,12 +81,12 @@ std::span<const SettingDef> setting_defs() {
                      " starts or ends with a space or tab, but lines are trimmed before they "
                      "are compared, so it could never match");
              }
-             s.exit_command = v;
+             s.session.exit_command = v;
          },
-         [](const Settings& s) { return s.exit_command; }},
+         [](const Settings& s) { return s.session.exit_command; }},
         {"farewell", 0, "TEXT", "line sent after the exit command; empty for none",
-         [](Settings& s, std::string_view v) { s.farewell = line_safe(v); },
-         [](const Settings& s) { return s.farewell; }},
+         [](Settings& s, std::string_view v) { s.session.farewell = line_safe(v); },
+         [](const Settings& s) { return s.session.farewell; }},
         {"backlog", 0, "N", "listen(2) backlog of connections not yet accepted",
          [](Settings& s, std::string_view v) {
              s.backlog = static_cast<int>(parse_whole(v, 1, 65535));
@@ -134,8 +134,10 @@ std::span<const SettingDef> setting_defs() {
          },
          [](const Settings& s) { return seconds_text(s.write_timeout); }},
         {"max-line-bytes", 0, "N", "longest line accepted, terminator not counted",
-         [](Settings& s, std::string_view v) { s.max_line_bytes = parse_whole(v, 1, 1 << 20); },
-         [](const Settings& s) { return std::to_string(s.max_line_bytes); }},
+         [](Settings& s, std::string_view v) {
+             s.session.max_line_bytes = parse_whole(v, 1, 1 << 20);
+         },
+         [](const Settings& s) { return std::to_string(s.session.max_line_bytes); }},
         {"shutdown-timeout", 0, "SECONDS",
          "on SIGTERM/SIGINT, how long sessions get to finish before they are cut",
          [](Settings& s, std::string_view v) { s.shutdown_timeout = parse_seconds(v); },
@@ -209,10 +211,6 @@ std::vector<std::string> changed_settings(const Settings& before, const Settings
         if (differs) names.emplace_back(def.name);
     }
     return names;
-}
-
-std::string_view to_string(Protocol protocol) {
-    return choice_name(protocol, kProtocols);
 }
 
 }  // namespace hellod

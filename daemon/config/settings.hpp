@@ -8,29 +8,20 @@
 
 #include "log/log_level.hpp"
 #include "net/access_rules.hpp"
-#include "protocol/reply_template.hpp"
+#include "protocol/options.hpp"
 
 namespace hellod {
-
-enum class Protocol { greeting, echo, timestamp };
-enum class Framing { line, raw };
 
 // Every setting, validated. Read once and never changed: a reload builds a new one.
 struct Settings {
     std::vector<std::string> listen;  // HOST:PORT as written; empty = the built-in default
-    Protocol protocol = Protocol::greeting;
-    Framing framing = Framing::line;
-    std::string welcome = "Welcome!";
-    ReplyTemplate reply;
-    std::string exit_command = "exit";
-    std::string farewell = "Bye!";
+    protocol::Options session;  // what a session says and how it reads: the protocol's options
     int backlog = 511;
     std::size_t max_connections = 10000;
     std::size_t max_connections_per_ip = 0;           // 0 = unlimited
     AccessRules access;                               // allow and deny; empty = admit everyone
     std::chrono::milliseconds idle_timeout{300'000};  // 0 = none
     std::chrono::milliseconds write_timeout{30'000};
-    std::size_t max_line_bytes = 1024;
     std::chrono::milliseconds shutdown_timeout{5'000};
     bool udp_echo = false;
     bool resolve_peers = false;  // name confirmed peers in the access log (double DNS check)
@@ -45,8 +36,5 @@ struct Settings {
 
     bool operator==(const Settings&) const = default;
 };
-
-// The names settings use: "greeting", "timestamp", "echo".
-std::string_view to_string(Protocol protocol);
 
 }  // namespace hellod

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "log/log.hpp"
+#include "protocol/fixed_lines.hpp"
 #include "protocol/telnet_filter.hpp"
 #include "text/escape.hpp"
 #include "text/strings.hpp"
@@ -23,11 +24,11 @@ Stream::Line read_chunk(Stream& stream, std::size_t limit) {
 
 }  // namespace
 
-SessionResult run_conversation(Stream& stream, const Settings& settings, std::string_view peer,
+SessionResult run_conversation(Stream& stream, const Options& options, std::string_view peer,
                                Answerer& answerer) {
     TelnetFilter telnet;
     stream.set_input_filter(&telnet);
-    const bool raw = settings.framing == Framing::raw;
+    const bool raw = options.framing == Framing::raw;
     std::uint64_t lines = 0;
     std::string out;  // reused for every reply: no allocation per line once it has grown
     const auto send_line = [&](std::string_view text) {
@@ -36,8 +37,8 @@ SessionResult run_conversation(Stream& stream, const Settings& settings, std::st
         return stream.write(out);
     };
     const auto farewell = [&]() -> SessionResult {
-        if (!settings.farewell.empty()) {
-            if (auto s = send_line(settings.farewell); s != Stream::Status::ok)
+        if (!options.farewell.empty()) {
+            if (auto s = send_line(options.farewell); s != Stream::Status::ok)
                 return {EndReason::error, lines, stream.error_text()};
         }
         return {EndReason::exit, lines, {}};
@@ -50,14 +51,14 @@ SessionResult run_conversation(Stream& stream, const Settings& settings, std::st
             stream.write(TelnetFilter::will_timing_mark);
     };
 
-    if (!settings.welcome.empty()) {
-        if (auto s = send_line(settings.welcome); s != Stream::Status::ok)
+    if (!options.welcome.empty()) {
+        if (auto s = send_line(options.welcome); s != Stream::Status::ok)
             return {EndReason::error, lines, stream.error_text()};
     }
     for (;;) {
         answer_timing_marks();
-        const Stream::Line line = raw ? read_chunk(stream, settings.max_line_bytes)
-                                      : stream.read_line(settings.max_line_bytes);
+        const Stream::Line line = raw ? read_chunk(stream, options.max_line_bytes)
+                                      : stream.read_line(options.max_line_bytes);
         Stream::Status written = Stream::Status::ok;
         switch (line.status) {
             case Stream::Status::ok: {
@@ -65,7 +66,7 @@ SessionResult run_conversation(Stream& stream, const Settings& settings, std::st
                 const std::string_view text = trim(line.text);
                 HLOG(trace) << peer << " line \"" << escaped(line.text) << '"';
                 if (text.empty()) continue;
-                if (!settings.exit_command.empty() && text == settings.exit_command)
+                if (!options.exit_command.empty() && text == options.exit_command)
                     return farewell();
                 out.clear();
                 answerer.answer(text, out);
@@ -75,9 +76,9 @@ SessionResult run_conversation(Stream& stream, const Settings& settings, std::st
             }
             case Stream::Status::too_long:
                 ++lines;
-                HLOG(debug) << peer << " line longer than " << settings.max_line_bytes << " bytes";
+                HLOG(debug) << peer << " line longer than " << options.max_line_bytes << " bytes";
                 written = send_line("Error: line too long (limit " +
-                                    std::to_string(settings.max_line_bytes) + " bytes)");
+                                    std::to_string(options.max_line_bytes) + " bytes)");
                 break;
             case Stream::Status::interrupted:  // telnet IAC IP / IAC BRK: as the exit command
                 HLOG(debug) << peer << " sent telnet interrupt";

@@ -3,7 +3,9 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/dispatch.hpp"
+#include "io/stream.hpp"
+#include "protocol/options.hpp"
+#include "protocol/session_result.hpp"
 
 namespace hellod::protocol {
 
@@ -18,7 +20,7 @@ class Answerer {
 
 // The loop greeting and timestamp share: the welcome, one answer per message (a line, or under
 // raw framing what one read returns), the farewell on the exit command or a telnet interrupt.
-SessionResult run_conversation(Stream& stream, const Settings& settings, std::string_view peer,
+SessionResult run_conversation(Stream& stream, const Options& options, std::string_view peer,
                                Answerer& answerer);
 
 }  // namespace hellod::protocol

@@ -6,34 +6,16 @@
 
 namespace hellod::protocol {
 
-std::string_view to_string(EndReason reason) {
-    switch (reason) {
-        case EndReason::exit:
-            return "exit";
-        case EndReason::eof:
-            return "eof";
-        case EndReason::idle:
-            return "idle";
-        case EndReason::busy:
-            return "busy";
-        case EndReason::shutdown:
-            return "shutdown";
-        case EndReason::error:
-            return "error";
-    }
-    return "error";
-}
-
-SessionResult run_session(Stream& stream, const Settings& settings, std::string_view peer) {
-    switch (settings.protocol) {
+SessionResult run_session(Stream& stream, const Options& options, std::string_view peer) {
+    switch (options.protocol) {
         case Protocol::echo:
             return run_echo(stream);
         case Protocol::timestamp:
-            return run_timestamp(stream, settings, peer);
+            return run_timestamp(stream, options, peer);
         case Protocol::greeting:
             break;
     }
-    return run_greeting(stream, settings, peer);
+    return run_greeting(stream, options, peer);
 }
 
 }  // namespace hellod::protocol

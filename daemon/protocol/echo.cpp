@@ -1,5 +1,7 @@
 #include "protocol/echo.hpp"
 
+#include "protocol/fixed_lines.hpp"
+
 namespace hellod::protocol {
 
 SessionResult run_echo(Stream& stream) {

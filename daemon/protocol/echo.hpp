@@ -1,6 +1,7 @@
 #pragma once
 
-#include "protocol/dispatch.hpp"
+#include "io/stream.hpp"
+#include "protocol/session_result.hpp"
 
 namespace hellod::protocol {
 

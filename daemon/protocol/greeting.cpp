@@ -1,6 +1,80 @@
 #include "protocol/greeting.hpp"
 
-namespace hellod::protocol {
+#include <cstdio>
+#include <stdexcept>
+
+#include "protocol/conversation.hpp"
+
+namespace hellod {
+
+namespace {
+
+// The byte after a '%' as it should appear in an error message: the messages are single
+// lines, so a control or non-ASCII byte is shown as \xNN rather than written raw.
+std::string printable(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) return std::string(1, c);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(byte));
+    return buf;
+}
+
+}  // namespace
+
+// Spelled out rather than parse()d: parse() itself starts from a default-constructed value.
+ReplyTemplate::ReplyTemplate()
+    : source_("Hello, %s!"), before_("Hello, "), after_("!"), has_slot_(true) {}
+
+ReplyTemplate ReplyTemplate::parse(std::string_view text) {
+    ReplyTemplate result;
+    result.source_ = text;
+    result.before_.clear();
+    result.after_.clear();
+    result.has_slot_ = false;
+    std::size_t slot_at = 0;  // 1-based byte of the first %s, for the "twice" message
+    std::string* out = &result.before_;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out->push_back(text[i]);
+            continue;
+        }
+        // Byte positions are 1-based, like the columns an editor shows.
+        const std::size_t byte = i + 1;
+        if (i + 1 == text.size()) {
+            throw std::invalid_argument("a lone '%' at byte " + std::to_string(byte) +
+                                        " ends it (use %% for a literal %)");
+        }
+        const char next = text[++i];
+        if (next == '%') {
+            out->push_back('%');
+        } else if (next == 's') {
+            if (result.has_slot_) {
+                throw std::invalid_argument("holds %s more than once (at bytes " +
+                                            std::to_string(slot_at) + " and " +
+                                            std::to_string(byte) + "); it may hold it once");
+            }
+            result.has_slot_ = true;
+            slot_at = byte;
+            out = &result.after_;
+        } else {
+            throw std::invalid_argument("'%" + printable(next) + "' at byte " +
+                                        std::to_string(byte) +
+                                        " is not allowed (use %s for the line and %% for a "
+                                        "literal %)");
+        }
+    }
+    return result;
+}
+
+void ReplyTemplate::render(std::string_view line, std::string& out) const {
+    out += before_;
+    if (has_slot_) {
+        out += line;
+        out += after_;
+    }
+}
+
+namespace protocol {
 namespace {
 
 class TemplateAnswer final : public Answerer {
@@ -16,9 +90,10 @@ class TemplateAnswer final : public Answerer {
 
 }  // namespace
 
-SessionResult run_greeting(Stream& stream, const Settings& settings, std::string_view peer) {
-    TemplateAnswer answer(settings.reply);
-    return run_conversation(stream, settings, peer, answer);
+SessionResult run_greeting(Stream& stream, const Options& options, std::string_view peer) {
+    TemplateAnswer answer(options.reply);
+    return run_conversation(stream, options, peer, answer);
 }
 
-}  // namespace hellod::protocol
+}  // namespace protocol
+}  // namespace hellod

@@ -1,10 +1,43 @@
 #pragma once
 
-#include "protocol/conversation.hpp"
+#include <string>
+#include <string_view>
 
-namespace hellod::protocol {
+#include "io/stream.hpp"
+#include "protocol/session_result.hpp"
 
-// protocol = greeting: welcome, "Hello, %s!" per line, farewell on the exit command.
-SessionResult run_greeting(Stream& stream, const Settings& settings, std::string_view peer = {});
+// protocol = greeting: the welcome, "Hello, %s!" per line, the farewell on the exit command.
+namespace hellod {
 
-}  // namespace hellod::protocol
+// The reply template: literal text with at most one "%s" (the client's line) and "%%" for a
+// literal '%'. Parsed once when settings are read, so a session only appends two slices.
+class ReplyTemplate {
+  public:
+    // Throws std::invalid_argument with a sentence fragment (e.g. "'%d' at byte 4 is not
+    // allowed; use %s for the line and %% for a literal %") when the template is malformed.
+    static ReplyTemplate parse(std::string_view text);
+
+    ReplyTemplate();  // "Hello, %s!"
+
+    // Appends the reply for `line` to `out` (no line terminator).
+    void render(std::string_view line, std::string& out) const;
+
+    const std::string& source() const noexcept { return source_; }
+
+    bool operator==(const ReplyTemplate&) const = default;
+
+  private:
+    std::string source_;  // as written, for --print-config
+    std::string before_;  // text before %s, with %% already folded to %
+    std::string after_;   // text after %s (or empty when there is no %s)
+    bool has_slot_ = false;
+};
+
+namespace protocol {
+
+struct Options;
+
+SessionResult run_greeting(Stream& stream, const Options& options, std::string_view peer = {});
+
+}  // namespace protocol
+}  // namespace hellod

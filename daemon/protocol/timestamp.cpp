@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "protocol/conversation.hpp"
+
 namespace hellod::protocol {
 namespace {
 
@@ -46,9 +48,9 @@ std::string ctime_text(std::time_t when) {
     return {text, static_cast<std::size_t>(length > 0 ? length : 0)};
 }
 
-SessionResult run_timestamp(Stream& stream, const Settings& settings, std::string_view peer) {
+SessionResult run_timestamp(Stream& stream, const Options& options, std::string_view peer) {
     TimestampAnswer answer;
-    return run_conversation(stream, settings, peer, answer);
+    return run_conversation(stream, options, peer, answer);
 }
 
 }  // namespace hellod::protocol

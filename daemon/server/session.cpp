@@ -7,6 +7,7 @@
 #include "log/log.hpp"
 #include "net/socket_transport.hpp"
 #include "protocol/dispatch.hpp"
+#include "protocol/fixed_lines.hpp"
 
 namespace hellod {
 namespace {
@@ -44,7 +45,8 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
                               .read_timeout = settings.idle_timeout,
                               .write_timeout = settings.write_timeout,
                               .cancel = &cancel});
-    protocol::SessionResult result = protocol::run_session(stream, settings, connection->peer);
+    protocol::SessionResult result =
+        protocol::run_session(stream, settings.session, connection->peer);
     if (result.reason != protocol::EndReason::error) {
         if (stream.flush() != Stream::Status::ok) {
             result = {protocol::EndReason::error, result.lines, stream.error_text()};

@@ -12,7 +12,7 @@
 
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
-#include "protocol/reply_template.hpp"
+#include "protocol/greeting.hpp"
 
 namespace hellod::fuzz {
 namespace {

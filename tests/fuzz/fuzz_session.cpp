@@ -36,6 +36,7 @@
 #include "log/log.hpp"
 #include "net/socket_transport.hpp"
 #include "protocol/dispatch.hpp"
+#include "protocol/fixed_lines.hpp"
 #include "protocol/telnet_filter.hpp"
 #include "socket_pair.hpp"
 
@@ -70,19 +71,20 @@ std::optional<Settings> settings_from(FuzzInput& input) {
     Settings s;
     static constexpr Protocol kProtocols[] = {Protocol::greeting, Protocol::greeting,
                                               Protocol::timestamp, Protocol::echo};
-    s.protocol = kProtocols[flags & 3];
-    s.framing = (flags & 4) != 0 && s.protocol != Protocol::echo ? Framing::raw : Framing::line;
-    s.max_line_bytes = input.limit();
+    s.session.protocol = kProtocols[flags & 3];
+    s.session.framing =
+        (flags & 4) != 0 && s.session.protocol != Protocol::echo ? Framing::raw : Framing::line;
+    s.session.max_line_bytes = input.limit();
     // Never reached (the client closes, the server end's buffer is large enough or drained): a
     // session that waits for either is a finding, reported as a timeout by libFuzzer.
     s.idle_timeout = 20s;
     s.write_timeout = 20s;
     if ((flags & 0x80) == 0) {
         const Texts& texts = kTexts[(flags >> 4) & 7];
-        s.welcome = texts.welcome;
-        s.reply = ReplyTemplate::parse(texts.reply);
-        s.exit_command = texts.exit_command;
-        s.farewell = texts.farewell;
+        s.session.welcome = texts.welcome;
+        s.session.reply = ReplyTemplate::parse(texts.reply);
+        s.session.exit_command = texts.exit_command;
+        s.session.farewell = texts.farewell;
     } else {
         Environment env;
         env["HELLOD_WELCOME"] = input.field('\0');
@@ -92,15 +94,16 @@ std::optional<Settings> settings_from(FuzzInput& input) {
         const char* const args[] = {"hellod"};
         try {
             const Settings valid = parse_invocation(args, env).settings;
-            s.welcome = valid.welcome;
-            s.reply = valid.reply;
-            s.exit_command = valid.exit_command;
-            s.farewell = valid.farewell;
+            s.session.welcome = valid.session.welcome;
+            s.session.reply = valid.session.reply;
+            s.session.exit_command = valid.session.exit_command;
+            s.session.farewell = valid.session.farewell;
         } catch (const ConfigError&) {
             return std::nullopt;
         }
     }
-    if (s.protocol == Protocol::echo) s.welcome.clear();  // as parse_invocation does
+    if (s.session.protocol == Protocol::echo)
+        s.session.welcome.clear();  // as parse_invocation does
     return s;
 }
 
@@ -125,7 +128,8 @@ std::string_view trim(std::string_view s) {
 }
 
 std::string too_long_line(const Settings& s) {
-    return "Error: line too long (limit " + std::to_string(s.max_line_bytes) + " bytes)\r\n";
+    return "Error: line too long (limit " + std::to_string(s.session.max_line_bytes) +
+           " bytes)\r\n";
 }
 
 // The contract's conversation for greeting and timestamp under line framing.
@@ -139,8 +143,8 @@ Model conversation_model(const Settings& s, const TelnetModel& telnet) {
         line.optional = optional;
         model.lines.push_back(std::move(line));
     };
-    if (!s.welcome.empty()) add(s.welcome);
-    const LineModel lines = line_model(telnet.data, s.max_line_bytes, telnet.stopped);
+    if (!s.session.welcome.empty()) add(s.session.welcome);
+    const LineModel lines = line_model(telnet.data, s.session.max_line_bytes, telnet.stopped);
     for (const ModelLine& line : lines.lines) {
         ++model.line_count;
         if (line.too_long) {
@@ -149,22 +153,22 @@ Model conversation_model(const Settings& s, const TelnetModel& telnet) {
         }
         const std::string_view text = trim(line.text);
         if (text.empty()) continue;
-        if (!s.exit_command.empty() && text == s.exit_command) {
-            if (!s.farewell.empty()) add(s.farewell);
+        if (!s.session.exit_command.empty() && text == s.session.exit_command) {
+            if (!s.session.farewell.empty()) add(s.session.farewell);
             model.reason = EndReason::exit;
             return model;
         }
-        if (s.protocol == Protocol::timestamp) {
+        if (s.session.protocol == Protocol::timestamp) {
             add("[" + std::string(kStampLength, '?') + "] " + std::string(text), true);
         } else {
             std::string reply;
-            s.reply.render(text, reply);
+            s.session.reply.render(text, reply);
             add(std::move(reply));
         }
     }
     if (telnet.stopped) {
         if (lines.optional_too_long) model.lines.push_back({too_long_line(s), false, true});
-        if (!s.farewell.empty()) add(s.farewell);
+        if (!s.session.farewell.empty()) add(s.session.farewell);
         model.reason = EndReason::exit;
         model.ended_by_interrupt = true;
     }
@@ -262,7 +266,8 @@ void check_conversation(std::string_view out, const protocol::SessionResult& res
 // What holds under raw framing, where one read is one message and reads are the kernel's choice.
 void check_messages(std::string_view out, const protocol::SessionResult& result, const Settings& s,
                     const TelnetModel& telnet) {
-    if (!s.welcome.empty()) FUZZ_CHECK(out.starts_with(s.welcome + "\r\n"), visible(out));
+    if (!s.session.welcome.empty())
+        FUZZ_CHECK(out.starts_with(s.session.welcome + "\r\n"), visible(out));
     std::string_view lines = out;
     while (lines.ends_with(kTimingMark))
         lines.remove_suffix(kTimingMark.size());
@@ -273,10 +278,12 @@ void check_messages(std::string_view out, const protocol::SessionResult& result,
     if (result.reason == EndReason::eof) {
         FUZZ_CHECK(!telnet.stopped, "eof after a telnet interrupt");
     } else {
-        FUZZ_CHECK(telnet.stopped || (!s.exit_command.empty() &&
-                                      telnet.data.find(s.exit_command) != std::string::npos),
-                   "exit without the exit command or an interrupt");
-        if (!s.farewell.empty()) FUZZ_CHECK(out.ends_with(s.farewell + "\r\n"), visible(out));
+        FUZZ_CHECK(
+            telnet.stopped || (!s.session.exit_command.empty() &&
+                               telnet.data.find(s.session.exit_command) != std::string::npos),
+            "exit without the exit command or an interrupt");
+        if (!s.session.farewell.empty())
+            FUZZ_CHECK(out.ends_with(s.session.farewell + "\r\n"), visible(out));
     }
 }
 
@@ -286,14 +293,15 @@ void check_messages(std::string_view out, const protocol::SessionResult& result,
 std::size_t output_bound(const Settings& s, std::string_view input) {
     const std::size_t n = input.size();
     std::size_t messages = n + 1;
-    if (s.framing == Framing::line) {
+    if (s.session.framing == Framing::line) {
         messages = static_cast<std::size_t>(std::count(input.begin(), input.end(), '\n')) + 2 +
-                   n / (s.max_line_bytes + 2);
+                   n / (s.session.max_line_bytes + 2);
     }
     std::string empty_reply;
-    s.reply.render("", empty_reply);
+    s.session.reply.render("", empty_reply);
     const std::size_t per_message = std::max<std::size_t>(empty_reply.size(), 27) + 64;
-    return s.welcome.size() + s.farewell.size() + 64 + messages * per_message + 2 * n;
+    return s.session.welcome.size() + s.session.farewell.size() + 64 + messages * per_message +
+           2 * n;
 }
 
 }  // namespace
@@ -347,10 +355,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                   .read_timeout = settings.idle_timeout,
                                   .write_timeout = settings.write_timeout,
                                   .cancel = &cancel});
-        result = protocol::run_session(stream, settings, "fuzz");
+        result = protocol::run_session(stream, settings.session, "fuzz");
         FUZZ_CHECK(result.reason != EndReason::error, "error: " + result.detail);
         // Nothing a client sends grows the read buffer past what one line or message needs.
-        const std::size_t most = std::max<std::size_t>(4096, settings.max_line_bytes + 2);
+        const std::size_t most = std::max<std::size_t>(4096, settings.session.max_line_bytes + 2);
         FUZZ_CHECK(stream.buffer_capacity() <= most,
                    "read buffer of " + std::to_string(stream.buffer_capacity()) + " bytes");
         FUZZ_CHECK(stream.flush() == Stream::Status::ok, stream.error_text());
@@ -378,19 +386,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::to_string(out.size()) + " bytes out for " + std::to_string(sent.size()) + " in");
 
     if (shutting_down) {
-        const std::string want = (settings.welcome.empty() ? "" : settings.welcome + "\r\n") +
-                                 std::string(protocol::shutdown_line);
+        const std::string want =
+            (settings.session.welcome.empty() ? "" : settings.session.welcome + "\r\n") +
+            std::string(protocol::shutdown_line);
         FUZZ_CHECK(out == want, visible(out));
         FUZZ_CHECK(result.reason == EndReason::shutdown, protocol::to_string(result.reason));
         return 0;
     }
-    if (settings.protocol == Protocol::echo) {
+    if (settings.session.protocol == Protocol::echo) {
         FUZZ_CHECK(out == sent, "echo: \"" + visible(out) + "\" for \"" + visible(sent) + '"');
         FUZZ_CHECK(result.reason == EndReason::eof, protocol::to_string(result.reason));
         return 0;
     }
     const TelnetModel telnet = telnet_model(sent);
-    if (settings.framing == Framing::raw) {
+    if (settings.session.framing == Framing::raw) {
         check_messages(out, result, settings, telnet);
     } else {
         // The stream's first read has its inline buffer, and the client sent it all at once.

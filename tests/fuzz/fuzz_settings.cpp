@@ -74,19 +74,21 @@ Invocation parse(const std::vector<std::string>& tokens, const Environment& env)
 void check_valid(const Settings& s) {
     FUZZ_CHECK(s.backlog >= 1 && s.backlog <= 65535, std::to_string(s.backlog));
     FUZZ_CHECK(s.max_connections >= 1, "max-connections 0");
-    FUZZ_CHECK(s.max_line_bytes >= 1 && s.max_line_bytes <= (1u << 20),
-               std::to_string(s.max_line_bytes));
+    FUZZ_CHECK(s.session.max_line_bytes >= 1 && s.session.max_line_bytes <= (1u << 20),
+               std::to_string(s.session.max_line_bytes));
     FUZZ_CHECK(s.write_timeout.count() > 0, "write-timeout 0");
     FUZZ_CHECK(s.idle_timeout.count() >= 0 && s.shutdown_timeout.count() >= 0, "negative timeout");
-    FUZZ_CHECK(!(s.protocol == Protocol::echo && s.framing == Framing::raw), "echo with raw");
-    FUZZ_CHECK(s.protocol != Protocol::echo || s.welcome.empty(), "echo with a welcome");
+    FUZZ_CHECK(!(s.session.protocol == Protocol::echo && s.session.framing == Framing::raw),
+               "echo with raw");
+    FUZZ_CHECK(s.session.protocol != Protocol::echo || s.session.welcome.empty(),
+               "echo with a welcome");
     for (const std::string_view text :
-         {std::string_view(s.welcome), std::string_view(s.farewell),
-          std::string_view(s.exit_command), std::string_view(s.reply.source())}) {
+         {std::string_view(s.session.welcome), std::string_view(s.session.farewell),
+          std::string_view(s.session.exit_command), std::string_view(s.session.reply.source())}) {
         FUZZ_CHECK(text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos,
                    "a text that breaks lines: " + visible(text));
     }
-    const std::string_view exit_command = s.exit_command;
+    const std::string_view exit_command = s.session.exit_command;
     FUZZ_CHECK(
         exit_command.empty() || (exit_command.front() != ' ' && exit_command.front() != '\t' &&
                                  exit_command.back() != ' ' && exit_command.back() != '\t'),

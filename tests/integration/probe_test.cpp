@@ -103,39 +103,39 @@ TEST_F(ProbeTest, EachProtocolAndFramingIsHealthy) {
         {"greeting", [](Settings&) {}},
         {"custom messages",
          [](Settings& s) {
-             s.welcome = "Hi there";
-             s.reply = ReplyTemplate::parse("Got %s.");
-             s.farewell = "See you";
+             s.session.welcome = "Hi there";
+             s.session.reply = ReplyTemplate::parse("Got %s.");
+             s.session.farewell = "See you";
          }},
         {"no welcome, no farewell",
          [](Settings& s) {
-             s.welcome.clear();
-             s.farewell.clear();
+             s.session.welcome.clear();
+             s.session.farewell.clear();
          }},
-        {"no exit command", [](Settings& s) { s.exit_command.clear(); }},
-        {"exit command 'probe'", [](Settings& s) { s.exit_command = "probe"; }},
-        {"two-byte lines", [](Settings& s) { s.max_line_bytes = 2; }},
-        {"raw framing", [](Settings& s) { s.framing = Framing::raw; }},
+        {"no exit command", [](Settings& s) { s.session.exit_command.clear(); }},
+        {"exit command 'probe'", [](Settings& s) { s.session.exit_command = "probe"; }},
+        {"two-byte lines", [](Settings& s) { s.session.max_line_bytes = 2; }},
+        {"raw framing", [](Settings& s) { s.session.framing = Framing::raw; }},
         {"timestamp",
          [](Settings& s) {
-             s.protocol = Protocol::timestamp;
-             s.welcome.clear();
+             s.session.protocol = Protocol::timestamp;
+             s.session.welcome.clear();
          }},
         {"echo",
          [](Settings& s) {
-             s.protocol = Protocol::echo;
-             s.welcome.clear();
+             s.session.protocol = Protocol::echo;
+             s.session.welcome.clear();
          }},
     };
     for (const auto& c : cases) {
         Settings settings = quick_settings();
         c.configure(settings);
         TestServer server(settings);
-        const auto result = probe(local(server.port()), settings, 5s);
+        const auto result = probe(local(server.port()), settings.session, 5s);
         EXPECT_TRUE(result.healthy) << c.name << ": " << result.sentence;
         EXPECT_EQ(result.sentence.find("hellod at 127.0.0.1:" + std::to_string(server.port()) +
                                        " is healthy: it answered as the " +
-                                       std::string(to_string(settings.protocol)) +
+                                       std::string(to_string(settings.session.protocol)) +
                                        " protocol should in "),
                   0u)
             << result.sentence;
@@ -145,16 +145,16 @@ TEST_F(ProbeTest, EachProtocolAndFramingIsHealthy) {
 TEST_F(ProbeTest, SettingsThatDifferFromTheServersAreUnhealthy) {
     TestServer server;  // the defaults: "Welcome!", "Hello, %s!"
     Settings expected = quick_settings();
-    expected.welcome = "Hi there";
-    auto result = probe(local(server.port()), expected, 5s);
+    expected.session.welcome = "Hi there";
+    auto result = probe(local(server.port()), expected.session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_EQ(result.sentence, "hellod at 127.0.0.1:" + std::to_string(server.port()) +
                                    " is not healthy: it sent 'Welcome!' where the welcome 'Hi "
                                    "there' was expected");
 
     expected = quick_settings();
-    expected.reply = ReplyTemplate::parse("Hi, %s.");
-    result = probe(local(server.port()), expected, 5s);
+    expected.session.reply = ReplyTemplate::parse("Hi, %s.");
+    result = probe(local(server.port()), expected.session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("it answered 'Hello, probe!' where 'Hi, probe.' was expected"),
               std::string::npos)
@@ -167,7 +167,7 @@ TEST_F(ProbeTest, ABusyServerIsUpAndSaysSo) {
     TestServer server(settings);
     TestClient holder(server.port());
     ASSERT_EQ(holder.read_exactly(10), "Welcome!\r\n");
-    const auto result = probe(local(server.port()), settings, 5s);
+    const auto result = probe(local(server.port()), settings.session, 5s);
     EXPECT_TRUE(result.healthy) << result.sentence;
     EXPECT_NE(result.sentence.find("is up but busy: it turned the probe away with 'Error: server "
                                    "busy, try again later'"),
@@ -181,7 +181,7 @@ TEST_F(ProbeTest, NothingListeningIsUnhealthy) {
         TestServer server;
         port = server.port();
     }  // stopped: the port is closed now
-    const auto result = probe(local(port), quick_settings(), 5s);
+    const auto result = probe(local(port), quick_settings().session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("is not healthy: cannot connect: Connection refused"),
               std::string::npos)
@@ -191,7 +191,7 @@ TEST_F(ProbeTest, NothingListeningIsUnhealthy) {
 TEST_F(ProbeTest, ASilentServerTimesOutWithinTheTimeout) {
     ScriptedServer silent([](int fd) { read_all(fd); });
     const auto start = std::chrono::steady_clock::now();
-    const auto result = probe(local(silent.port()), quick_settings(), 300ms);
+    const auto result = probe(local(silent.port()), quick_settings().session, 300ms);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("is not healthy: no welcome within 0.3 s"), std::string::npos)
@@ -202,7 +202,7 @@ TEST_F(ProbeTest, ASilentServerTimesOutWithinTheTimeout) {
 
 TEST_F(ProbeTest, AServerThatClosesAtOnceIsUnhealthy) {
     ScriptedServer closer([](int) {});
-    const auto result = probe(local(closer.port()), quick_settings(), 5s);
+    const auto result = probe(local(closer.port()), quick_settings().session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("it closed the connection before the welcome"),
               std::string::npos)
@@ -211,7 +211,7 @@ TEST_F(ProbeTest, AServerThatClosesAtOnceIsUnhealthy) {
 
 TEST_F(ProbeTest, AShuttingDownServerIsUnhealthy) {
     ScriptedServer stopping([](int fd) { send_text(fd, "Error: server shutting down\r\n"); });
-    const auto result = probe(local(stopping.port()), quick_settings(), 5s);
+    const auto result = probe(local(stopping.port()), quick_settings().session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("is not healthy: it is shutting down"), std::string::npos)
         << result.sentence;
@@ -225,7 +225,7 @@ TEST_F(ProbeTest, AServerThatSendsMoreAfterTheFarewellIsUnhealthy) {
         if (read_line(fd) != "exit\r\n") return;
         send_text(fd, "Bye!\r\nand more\r\n");
     });
-    const auto result = probe(local(chatty.port()), quick_settings(), 5s);
+    const auto result = probe(local(chatty.port()), quick_settings().session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("it sent 'and more\\r\\n' where it should have closed"),
               std::string::npos)
@@ -240,9 +240,9 @@ TEST_F(ProbeTest, AnEchoServerThatAltersTheBytesIsUnhealthy) {
         send_text(fd, in);
     });
     Settings settings = quick_settings();
-    settings.protocol = Protocol::echo;
-    settings.welcome.clear();
-    const auto result = probe(local(upper.port()), settings, 5s);
+    settings.session.protocol = Protocol::echo;
+    settings.session.welcome.clear();
+    const auto result = probe(local(upper.port()), settings.session, 5s);
     EXPECT_FALSE(result.healthy);
     EXPECT_NE(result.sentence.find("is not healthy: it sent 'HELLOD --PROBE: THE QUICK"),
               std::string::npos)
@@ -251,12 +251,12 @@ TEST_F(ProbeTest, AnEchoServerThatAltersTheBytesIsUnhealthy) {
 
 TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
     Settings settings;
-    auto targets = probe_targets("", settings);  // the built-in [::]:9999
+    auto targets = probe_targets("", settings.listen);  // the built-in [::]:9999
     ASSERT_EQ(targets.size(), 1u);
     EXPECT_EQ(targets[0].name, "127.0.0.1:9999");
 
     settings.listen = {"*:1", ":2", "3", "0.0.0.0:4", "[::]:5", "[::1]:6", "localhost:http"};
-    targets = probe_targets("", settings);
+    targets = probe_targets("", settings.listen);
     std::vector<std::string> names;
     for (const auto& t : targets)
         names.push_back(t.name);
@@ -264,14 +264,15 @@ TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
               (std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:4",
                                         "[::1]:5", "[::1]:6", "localhost:http"}));
 
-    targets = probe_targets("192.0.2.1:7", settings);  // an explicit target replaces the list
+    targets =
+        probe_targets("192.0.2.1:7", settings.listen);  // an explicit target replaces the list
     ASSERT_EQ(targets.size(), 1u);
     EXPECT_EQ(targets[0].host, "192.0.2.1");
     EXPECT_EQ(targets[0].port, "7");
 
     try {
         settings.listen = {"127.0.0.1:0"};
-        probe_targets("", settings);
+        probe_targets("", settings.listen);
         ADD_FAILURE() << "port 0 accepted";
     } catch (const std::exception& e) {
         EXPECT_EQ(exit_code_for(e), exit_code::usage);
@@ -280,7 +281,7 @@ TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
                      "port with --probe HOST:PORT");
     }
     try {
-        probe_targets("::1:9999", settings);
+        probe_targets("::1:9999", settings.listen);
         ADD_FAILURE() << "unbracketed IPv6 accepted";
     } catch (const std::exception& e) {
         EXPECT_EQ(exit_code_for(e), exit_code::usage);

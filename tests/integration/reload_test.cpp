@@ -39,8 +39,8 @@ struct Handover {
 TEST_F(ReloadTest, NewSessionsUseTheNewSettingsAndOpenOnesKeepTheirs) {
     Handover handover;
     handover.next = quick_settings();
-    handover.next.welcome = "Howdy!";
-    handover.next.reply = ReplyTemplate::parse("Hi, %s.");
+    handover.next.session.welcome = "Howdy!";
+    handover.next.session.reply = ReplyTemplate::parse("Hi, %s.");
     TestServer server(quick_settings(), handover.function());
 
     TestClient before(server.port());
@@ -84,7 +84,7 @@ TEST_F(ReloadTest, AFailedReloadChangesNothing) {
 TEST_F(ReloadTest, ReloadsUnderLoadDropNoSession) {
     Handover handover;
     handover.next = quick_settings();
-    handover.next.welcome = "Howdy!";
+    handover.next.session.welcome = "Howdy!";
     TestServer server(quick_settings(), handover.function());
     auto taken = handover.taken.get_future();
 

@@ -5,12 +5,13 @@
 
 #include <string>
 
+#include "protocol/options.hpp"
 #include "session_harness.hpp"
 
 namespace hellod::protocol {
 namespace {
 
-testing::Conversation converse(const Settings& settings, std::string_view input,
+testing::Conversation converse(const Options& settings, std::string_view input,
                                bool close_input = true) {
     return testing::converse([&](Stream& stream) { return run_greeting(stream, settings); }, input,
                              close_input);
@@ -40,7 +41,7 @@ TEST(Greeting, PartialLineAtEofIsAnswered) {
 }
 
 TEST(Greeting, LineLimitCountsBytesWithoutTheTerminator) {
-    Settings s;
+    Options s;
     s.max_line_bytes = 5;
     const auto c = converse(s, "12345\r\n123456\nabcdefghijklmnop\nok\n");
     EXPECT_EQ(c.output,
@@ -49,7 +50,7 @@ TEST(Greeting, LineLimitCountsBytesWithoutTheTerminator) {
 }
 
 TEST(Greeting, TemplateWelcomeFarewellAndExitCommandComeFromSettings) {
-    Settings s;
+    Options s;
     s.welcome = "";
     s.farewell = "";
     s.exit_command = "quit";

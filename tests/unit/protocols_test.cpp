@@ -10,6 +10,7 @@
 #include "config/invocation.hpp"
 #include "protocol/echo.hpp"
 #include "protocol/greeting.hpp"
+#include "protocol/options.hpp"
 #include "protocol/timestamp.hpp"
 #include "session_harness.hpp"
 
@@ -47,8 +48,8 @@ std::string libc_ctime(std::time_t when) {
     return text;
 }
 
-Settings timestamp_settings() {
-    Settings s;
+Options timestamp_settings() {
+    Options s;
     s.protocol = Protocol::timestamp;
     s.welcome.clear();  // as parse_invocation leaves it for timestamp
     return s;
@@ -69,7 +70,7 @@ TEST(Timestamp, FollowsTzAndMatchesLibcCtime) {
 }
 
 TEST(Timestamp, EachLineGetsTheTimeThenTheTrimmedLine) {
-    const Settings s = timestamp_settings();
+    const Options s = timestamp_settings();
     const std::time_t before = std::time(nullptr);
     const auto c =
         testing::converse([&](Stream& st) { return run_timestamp(st, s); }, "  Michael \n\nexit\n");
@@ -82,7 +83,7 @@ TEST(Timestamp, EachLineGetsTheTimeThenTheTrimmedLine) {
 }
 
 TEST(Timestamp, WelcomeWhenOneIsSet) {
-    Settings s = timestamp_settings();
+    Options s = timestamp_settings();
     s.welcome = "Time server";
     const auto c = testing::converse([&](Stream& st) { return run_timestamp(st, s); }, "");
     EXPECT_EQ(c.output, "Time server\r\n");
@@ -91,7 +92,7 @@ TEST(Timestamp, WelcomeWhenOneIsSet) {
 // Raw framing: the client waits for each answer before it writes again, as the tutorials'
 // clients do, so every write arrives as one read.
 TEST(RawFraming, AMessageWithoutNewlineIsAnswered) {
-    Settings s;
+    Options s;
     s.framing = Framing::raw;
     LiveSession session([&](Stream& st) { return run_greeting(st, s); });
     EXPECT_EQ(session.read_until("\r\n"), "Welcome!\r\n");
@@ -108,7 +109,7 @@ TEST(RawFraming, AMessageWithoutNewlineIsAnswered) {
 }
 
 TEST(RawFraming, OneReadUpToTheLimitIsOneMessageBeyondTheStreamBuffer) {
-    Settings s;
+    Options s;
     s.framing = Framing::raw;
     s.welcome.clear();
     s.max_line_bytes = 8192;  // twice the stream's 4 KiB read buffer
@@ -119,7 +120,7 @@ TEST(RawFraming, OneReadUpToTheLimitIsOneMessageBeyondTheStreamBuffer) {
 }
 
 TEST(RawFraming, ABlankMessageGetsNoAnswer) {
-    Settings s;
+    Options s;
     s.framing = Framing::raw;
     const auto c = testing::converse([&](Stream& st) { return run_greeting(st, s); }, " \t\r\n");
     EXPECT_EQ(c.output, "Welcome!\r\n");
@@ -127,7 +128,7 @@ TEST(RawFraming, ABlankMessageGetsNoAnswer) {
 }
 
 TEST(RawFraming, AReadLongerThanTheLimitIsSeveralMessages) {
-    Settings s;
+    Options s;
     s.framing = Framing::raw;
     s.welcome.clear();
     s.max_line_bytes = 4;
@@ -137,7 +138,7 @@ TEST(RawFraming, AReadLongerThanTheLimitIsSeveralMessages) {
 }
 
 TEST(RawFraming, TimestampToo) {
-    Settings s = timestamp_settings();
+    Options s = timestamp_settings();
     s.framing = Framing::raw;
     LiveSession session([&](Stream& st) { return run_timestamp(st, s); });
     session.send("tick");

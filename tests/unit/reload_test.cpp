@@ -45,9 +45,9 @@ TEST_F(Reload, NewValuesApply) {
     file.rewrite("welcome = Howdy\nmax-connections = 7\nreply = Yo, %s\n");
     const auto next = reload(running);
     ASSERT_TRUE(next);
-    EXPECT_EQ(next->welcome, "Howdy");
+    EXPECT_EQ(next->session.welcome, "Howdy");
     EXPECT_EQ(next->max_connections, 7u);
-    EXPECT_EQ(next->reply.source(), "Yo, %s");
+    EXPECT_EQ(next->session.reply.source(), "Yo, %s");
     EXPECT_EQ(changed_settings(running, *next),
               (std::vector<std::string>{"welcome", "reply", "max-connections"}));
 }
@@ -58,8 +58,8 @@ TEST_F(Reload, TheEnvironmentIsReadAgainAndStillWinsOverTheFile) {
     file.rewrite("welcome = Hey\nfarewell = Later\n");
     const auto next = reload(running, {{"HELLOD_FAREWELL", "Ciao"}});
     ASSERT_TRUE(next);
-    EXPECT_EQ(next->welcome, "Hey");
-    EXPECT_EQ(next->farewell, "Ciao");
+    EXPECT_EQ(next->session.welcome, "Hey");
+    EXPECT_EQ(next->session.farewell, "Ciao");
 }
 
 TEST_F(Reload, AnInvalidFileKeepsTheRunningSettings) {
@@ -90,7 +90,7 @@ TEST_F(Reload, ListenAndUdpEchoWaitForARestart) {
     ASSERT_TRUE(next);
     EXPECT_EQ(next->listen, running.listen);
     EXPECT_FALSE(next->udp_echo);
-    EXPECT_EQ(next->welcome, "Hey");
+    EXPECT_EQ(next->session.welcome, "Hey");
     EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"welcome"}));
 }
 

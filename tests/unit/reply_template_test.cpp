@@ -1,10 +1,10 @@
-#include "protocol/reply_template.hpp"
-
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "protocol/greeting.hpp"
 
 namespace hellod {
 namespace {

@@ -138,7 +138,8 @@ TEST(Settings, Probe) {
     EXPECT_EQ(invocation.action, Action::probe);
     EXPECT_EQ(invocation.probe_target, "[::1]:7");
     EXPECT_EQ(invocation.probe_timeout, std::chrono::milliseconds(250));
-    EXPECT_EQ(invocation.settings.welcome, "Hi");  // the probe expects what the server sends
+    EXPECT_EQ(invocation.settings.session.welcome,
+              "Hi");  // the probe expects what the server sends
     EXPECT_EQ(parse({"--probe=127.0.0.1:9"}).probe_target, "127.0.0.1:9");
     expect_usage_error({"--probe", "--test-config"}, {"--test-config and --probe"});
     expect_usage_error({"--probe", "--inetd"}, {"--inetd and --probe cannot be combined"});
@@ -195,18 +196,18 @@ TEST(Settings, EverySettingFromTheCommandLine) {
                                 "nogroup",
                                 "--run-as-root"});
     EXPECT_EQ(s.listen, std::vector<std::string>{"127.0.0.1:1"});
-    EXPECT_EQ(s.protocol, Protocol::timestamp);
-    EXPECT_EQ(s.framing, Framing::raw);
-    EXPECT_EQ(s.welcome, "Hi there");
-    EXPECT_EQ(s.reply.source(), "You said: %s");
-    EXPECT_EQ(s.exit_command, "quit");
-    EXPECT_EQ(s.farewell, "Ciao");
+    EXPECT_EQ(s.session.protocol, Protocol::timestamp);
+    EXPECT_EQ(s.session.framing, Framing::raw);
+    EXPECT_EQ(s.session.welcome, "Hi there");
+    EXPECT_EQ(s.session.reply.source(), "You said: %s");
+    EXPECT_EQ(s.session.exit_command, "quit");
+    EXPECT_EQ(s.session.farewell, "Ciao");
     EXPECT_EQ(s.backlog, 7);
     EXPECT_EQ(s.max_connections, 20u);
     EXPECT_EQ(s.max_connections_per_ip, 3u);
     EXPECT_EQ(s.idle_timeout, 500ms);
     EXPECT_EQ(s.write_timeout, 2s);
-    EXPECT_EQ(s.max_line_bytes, 80u);
+    EXPECT_EQ(s.session.max_line_bytes, 80u);
     EXPECT_EQ(s.shutdown_timeout, 0ms);
     EXPECT_TRUE(s.udp_echo);
     EXPECT_EQ(s.log_level, LogLevel::debug);
@@ -225,8 +226,8 @@ TEST(Settings, EqualsSignAndShortForms) {
 TEST(Settings, EnumsIgnoreCase) {
     const auto s = settings_of({"--protocol", "TimeStamp", "--framing", "Raw", "--log-level",
                                 "WARN", "--log-format", "JSON"});
-    EXPECT_EQ(s.protocol, Protocol::timestamp);
-    EXPECT_EQ(s.framing, Framing::raw);
+    EXPECT_EQ(s.session.protocol, Protocol::timestamp);
+    EXPECT_EQ(s.session.framing, Framing::raw);
     EXPECT_EQ(s.log_level, LogLevel::warning);
     EXPECT_EQ(s.log_format, LogFormat::json);
 }
@@ -273,7 +274,7 @@ TEST(Settings, RangeLimitsAreInclusive) {
     EXPECT_EQ(s.backlog, 65535);
     EXPECT_EQ(s.max_connections, 1'000'000u);
     EXPECT_EQ(s.max_connections_per_ip, 0u);
-    EXPECT_EQ(s.max_line_bytes, 1'048'576u);
+    EXPECT_EQ(s.session.max_line_bytes, 1'048'576u);
     s = settings_of({"--backlog", "1", "--max-connections", "1", "--max-line-bytes", "1",
                      "--max-connections-per-ip", "1000000"});
     EXPECT_EQ(s.backlog, 1);
@@ -283,21 +284,21 @@ TEST(Settings, RangeLimitsAreInclusive) {
 
 TEST(Settings, EmptyTextsMeanNone) {
     const auto s = settings_of({"--welcome", "", "--farewell", "", "--exit-command", ""});
-    EXPECT_EQ(s.welcome, "");
-    EXPECT_EQ(s.farewell, "");
-    EXPECT_EQ(s.exit_command, "");
+    EXPECT_EQ(s.session.welcome, "");
+    EXPECT_EQ(s.session.farewell, "");
+    EXPECT_EQ(s.session.exit_command, "");
 }
 
 TEST(Settings, TextsKeepTheirBytes) {
     const auto s = settings_of({}, {{"HELLOD_WELCOME", "  Grüße # 1 \t"}});
-    EXPECT_EQ(s.welcome, "  Grüße # 1 \t");
+    EXPECT_EQ(s.session.welcome, "  Grüße # 1 \t");
 }
 
 TEST(Settings, TimestampAndEchoHaveNoWelcomeByDefault) {
-    EXPECT_EQ(settings_of({"--protocol", "timestamp"}).welcome, "");
-    EXPECT_EQ(settings_of({"--protocol", "echo"}).welcome, "");
-    EXPECT_EQ(settings_of({"--protocol", "timestamp", "--welcome", "Hi"}).welcome, "Hi");
-    EXPECT_EQ(settings_of({"--protocol", "greeting"}).welcome, "Welcome!");
+    EXPECT_EQ(settings_of({"--protocol", "timestamp"}).session.welcome, "");
+    EXPECT_EQ(settings_of({"--protocol", "echo"}).session.welcome, "");
+    EXPECT_EQ(settings_of({"--protocol", "timestamp", "--welcome", "Hi"}).session.welcome, "Hi");
+    EXPECT_EQ(settings_of({"--protocol", "greeting"}).session.welcome, "Welcome!");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +342,7 @@ TEST(Settings, CommandLineBeatsEnvironment) {
     const Environment env{{"HELLOD_MAX_CONNECTIONS", "5"}, {"HELLOD_WELCOME", "env"}};
     const auto s = settings_of({"--max-connections", "7"}, env);
     EXPECT_EQ(s.max_connections, 7u);
-    EXPECT_EQ(s.welcome, "env");
+    EXPECT_EQ(s.session.welcome, "env");
 }
 
 TEST(Settings, EnvironmentBeatsFile) {
@@ -361,7 +362,7 @@ TEST(Settings, FileBeatsDefaults) {
     const TempFile file("idle-timeout = 12\nprotocol = echo\n");
     const auto s = settings_of({"--config", file.c_str()});
     EXPECT_EQ(s.idle_timeout, 12s);
-    EXPECT_EQ(s.protocol, Protocol::echo);
+    EXPECT_EQ(s.session.protocol, Protocol::echo);
     EXPECT_EQ(s.write_timeout, Settings{}.write_timeout);
     EXPECT_EQ(s.config_file, file.path());
 }
@@ -432,7 +433,7 @@ TEST(Settings, EnvironmentNamesMapDashesToUnderscores) {
                                     {"HELLOD_LOG_LEVEL", "error"},
                                     {"HELLOD_LOG_FORMAT", "json"}});
     EXPECT_EQ(s.max_connections_per_ip, 4u);
-    EXPECT_EQ(s.exit_command, "quit");
+    EXPECT_EQ(s.session.exit_command, "quit");
     EXPECT_EQ(s.log_level, LogLevel::error);
     EXPECT_EQ(s.log_format, LogFormat::json);
 }
@@ -767,18 +768,18 @@ TEST(Settings, IniRoundTripsDefaults) {
 TEST(Settings, IniRoundTrips) {
     Settings s;
     s.listen = {"127.0.0.1:7000", "[::1]:7001", "localhost:7002"};
-    s.protocol = Protocol::timestamp;
-    s.framing = Framing::raw;
-    s.welcome = "  # Welcome; \"friend\" \\ \t";
-    s.reply = ReplyTemplate::parse("100%% sure, %s # ok");
-    s.exit_command = "quit now";
-    s.farewell = "";
+    s.session.protocol = Protocol::timestamp;
+    s.session.framing = Framing::raw;
+    s.session.welcome = "  # Welcome; \"friend\" \\ \t";
+    s.session.reply = ReplyTemplate::parse("100%% sure, %s # ok");
+    s.session.exit_command = "quit now";
+    s.session.farewell = "";
     s.backlog = 17;
     s.max_connections = 1'000'000;
     s.max_connections_per_ip = 2;
     s.idle_timeout = 1234ms;
     s.write_timeout = 1ms;
-    s.max_line_bytes = 1;
+    s.session.max_line_bytes = 1;
     s.shutdown_timeout = 0ms;
     s.udp_echo = true;
     s.resolve_peers = true;
@@ -793,10 +794,10 @@ TEST(Settings, IniRoundTrips) {
 TEST(Settings, IniRoundTripsAnEmptyWelcome) {
     // Timestamp sends no welcome by default, so an explicit empty one must be written.
     Settings s;
-    s.protocol = Protocol::timestamp;
-    s.welcome = "";
+    s.session.protocol = Protocol::timestamp;
+    s.session.welcome = "";
     EXPECT_EQ(round_trip(s), s);
-    s.welcome = "Hi";
+    s.session.welcome = "Hi";
     EXPECT_EQ(round_trip(s), s);
 }
 
@@ -943,7 +944,7 @@ TEST(SettingsProtocolFit, EchoRefusesRawFraming) {
 TEST(SettingsProtocolFit, EchoNeverWelcomesAndWarnsAboutWhatItIgnores) {
     const auto invocation =
         parse({"--protocol", "echo", "--welcome", "Hi", "--reply", "Yo %s", "--farewell", "Bye!"});
-    EXPECT_EQ(invocation.settings.welcome, "");
+    EXPECT_EQ(invocation.settings.session.welcome, "");
     ASSERT_EQ(invocation.warnings.size(), 2u);
     EXPECT_EQ(invocation.warnings[0], "welcome is ignored by protocol echo");
     EXPECT_EQ(invocation.warnings[1], "reply is ignored by protocol echo");  // farewell = default
@@ -974,7 +975,7 @@ TEST(SettingsProtocolFit, PrintedEchoConfigLoadsWithoutWarnings) {
     const TempFile file(printed);
     const auto invocation = parse({"--config", file.c_str()});
     EXPECT_TRUE(invocation.warnings.empty()) << invocation.warnings.front();
-    EXPECT_EQ(invocation.settings.protocol, Protocol::echo);
+    EXPECT_EQ(invocation.settings.session.protocol, Protocol::echo);
 }
 
 TEST(SettingsProtocolFit, ResolvePeersIsABooleanFlag) {
@@ -990,7 +991,7 @@ TEST(SettingsChanges, NamesEachChangedSettingInHelpOrder) {
     EXPECT_TRUE(changed_settings(before, before).empty());
     Settings after = before;
     after.log_level = LogLevel::debug;
-    after.welcome = "Hi";
+    after.session.welcome = "Hi";
     after.listen = {"127.0.0.1:1"};
     after.idle_timeout = std::chrono::milliseconds(1);
     after.log_format = LogFormat::json;

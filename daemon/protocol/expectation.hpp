@@ -1,0 +1,47 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/options.hpp"
+
+namespace hellod::protocol {
+
+// What a correct answer looks like: the one short session a server running `options` must
+// hold, worked out by the protocol that answers, for a client that checks a server (--probe).
+// greeting and timestamp: the welcome, an answer to probe_line(), the farewell after the exit
+// command, the close. echo: echo_payload back, the close.
+class Expectation {
+  public:
+    explicit Expectation(const Options& options);
+
+    Protocol protocol() const noexcept { return options_.protocol; }
+
+    // Line protocols.
+    const std::string& welcome() const noexcept { return options_.welcome; }  // empty: none
+    // A line to send: as long as a line may be, up to "probe", and never the exit command.
+    const std::string& probe_line() const noexcept { return probe_line_; }
+    bool is_answer(std::string_view line) const;
+    // The answer as a person should expect it, quoted: 'Hello, probe!', '[<date and time>] probe'.
+    std::string expected_answer() const;
+    // The line that ends the session, or nullopt when none can (no exit command, or one longer
+    // than a line may be): then only the end of input does.
+    std::optional<std::string> exit_line() const;
+    const std::string& farewell() const noexcept { return options_.farewell; }  // empty: none
+
+    // echo. Longer than the busy and shutdown lines, so that an echo server that sends one of
+    // those instead of the bytes is told apart from one that echoes short.
+    static constexpr std::string_view echo_payload =
+        "hellod --probe: the quick brown fox jumps over the lazy dog\r\n";
+
+    // A fixed line a server sends instead of a session (without its CRLF).
+    enum class Refusal { none, busy, shutting_down };
+    static Refusal refusal(std::string_view line);
+
+  private:
+    const Options& options_;
+    std::string probe_line_;
+};
+
+}  // namespace hellod::protocol

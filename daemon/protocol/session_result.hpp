@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hellod::protocol {
+
+// How a session ended, as the access log names it.
+enum class EndReason { exit, eof, idle, busy, shutdown, error };
+std::string_view to_string(EndReason reason);
+
+struct SessionResult {
+    EndReason reason = EndReason::eof;
+    std::uint64_t lines = 0;  // lines (or messages) received
+    std::string detail;       // for errors: what failed, e.g. "write timed out"
+};
+
+}  // namespace hellod::protocol
