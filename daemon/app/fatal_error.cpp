@@ -1,11 +1,14 @@
 #include "app/fatal_error.hpp"
 
 #include <cerrno>
+#include <iostream>
 #include <system_error>
 
 #include "config/config_error.hpp"
+#include "log/log.hpp"
 #include "net/error.hpp"
 #include "os/identity_error.hpp"
+#include "text/escape.hpp"
 
 namespace hellod {
 namespace {
@@ -73,6 +76,25 @@ std::string fatal_sentence(const std::exception& error) {
     if (exit_code_for(error) == exit_code::software)
         return std::string("internal error: ") + error.what();
     return error.what();
+}
+
+// Under systemd the fatal sentence carries the error priority, like every other log line; under
+// inetd, where stderr is the client, it goes to syslog instead. Once the settings ask for json,
+// it is a json error line: a log pipeline must never meet a line it cannot parse.
+void report_fatal(const std::string& sentence) {
+    if (log::destination() == log::Destination::syslog) {
+        log::write(LogLevel::error, sentence);
+        return;
+    }
+    const auto destination = log::detect_destination();
+    if (log::format() == LogFormat::json) {
+        std::cerr << log::render(LogLevel::error, sentence, destination) + '\n';
+        return;
+    }
+    const bool journal = destination == log::Destination::journal;
+    std::string line = journal ? "<3>hellod: " : "hellod: ";
+    append_one_line(line, sentence);
+    std::cerr << line + '\n';
 }
 
 }  // namespace hellod

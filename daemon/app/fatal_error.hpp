@@ -44,4 +44,9 @@ int exit_code_for(const std::exception& error);
 // The sentence to print for it: what() itself, or for a bug "internal error: " before it.
 std::string fatal_sentence(const std::exception& error);
 
+// Prints the sentence that ends the daemon where its logs go: on stderr after "hellod: " (with
+// the journal's error priority under systemd), as a json error line once the settings ask for
+// json, or to syslog under inetd, where stderr is the client.
+void report_fatal(const std::string& sentence);
+
 }  // namespace hellod

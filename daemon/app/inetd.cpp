@@ -8,9 +8,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <memory>
 #include <string>
 
 #include "app/fatal_error.hpp"
+#include "app/reload_handler.hpp"
+#include "app/serve_as.hpp"
+#include "app/signals.hpp"
+#include "log/log.hpp"
+#include "os/privileges.hpp"
+#include "server/server.hpp"
 
 namespace hellod {
 namespace {
@@ -53,6 +61,26 @@ InetdConnection take_inetd_connection(std::optional<net::InheritedSockets> inher
     for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
         if (fd != STDERR_FILENO || connection.stderr_was_connection) ::dup2(null.get(), fd);
     return connection;
+}
+
+int serve_inetd(const Invocation& invocation, std::optional<net::InheritedSockets> inherited) {
+    const Settings& settings = invocation.settings;
+    auto connection = take_inetd_connection(std::move(inherited));
+    use_log_settings(settings);
+    log::init(connection.stderr_was_connection ? log::Destination::syslog
+                                               : log::detect_destination());
+    for (const auto& warning : invocation.warnings)
+        HLOG(warning) << warning;
+    // The connection is the only socket, and it is open already.
+    serve_as(identity_to_serve_as({settings.user, settings.group, settings.run_as_root},
+                                  current_credentials()));
+    if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
+    ::tzset();
+    sigset_t wait_mask = block_signals();
+    Server server(std::make_shared<const Settings>(settings), {});
+    const SignalRoute signals(server, nullptr, false);
+    server.serve_one(std::move(connection.fd), &wait_mask);
+    return 0;
 }
 
 }  // namespace hellod

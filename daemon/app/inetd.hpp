@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "config/invocation.hpp"
 #include "net/fd.hpp"
 #include "net/inherited_sockets.hpp"
 
@@ -19,5 +20,9 @@ struct InetdConnection {
 // reach the client. Other inherited sockets are closed. Throws FatalError(usage) when there is
 // no connection to serve.
 InetdConnection take_inetd_connection(std::optional<net::InheritedSockets> inherited);
+
+// --inetd: serves the one session on that connection, as the settings say, then returns 0. Logs
+// to syslog when stderr was the connection (inetd, xinetd), else as the daemon would.
+int serve_inetd(const Invocation& invocation, std::optional<net::InheritedSockets> inherited);
 
 }  // namespace hellod

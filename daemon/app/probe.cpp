@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 
@@ -225,6 +226,16 @@ std::vector<ProbeTarget> probe_targets(std::string_view target,
 ProbeResult probe(const ProbeTarget& target, const protocol::Options& options,
                   std::chrono::milliseconds timeout) {
     return Session(target, options, timeout).run();
+}
+
+int run_probe(const Invocation& invocation) {
+    bool all_healthy = true;
+    for (const auto& target : probe_targets(invocation.probe_target, invocation.settings.listen)) {
+        const auto result = probe(target, invocation.settings.session, invocation.probe_timeout);
+        (result.healthy ? std::cout : std::cerr) << result.sentence << std::endl;
+        all_healthy = all_healthy && result.healthy;
+    }
+    return all_healthy ? exit_code::ok : exit_code::unhealthy;
 }
 
 }  // namespace hellod

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/invocation.hpp"
 #include "protocol/options.hpp"
 
 namespace hellod {
@@ -36,5 +37,9 @@ struct ProbeResult {
 // one that is shutting down is not. Everything, connecting included, ends within `timeout`.
 ProbeResult probe(const ProbeTarget& target, const protocol::Options& options,
                   std::chrono::milliseconds timeout);
+
+// --probe: probes each target, one line each, on stdout when healthy and on stderr when not;
+// returns exit_code::ok when all are healthy, else exit_code::unhealthy.
+int run_probe(const Invocation& invocation);
 
 }  // namespace hellod

@@ -82,14 +82,18 @@ Destination detect_destination() {
                : Destination::terminal;
 }
 
-void init(LogLevel level, Destination destination, LogFormat format) {
+void init(Destination destination) {
     g_destination = destination;
-    set_level(level);
-    set_format(format);
     if (destination == Destination::syslog)
         ::openlog("hellod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
     else
         install_sink();
+}
+
+void init(LogLevel level, Destination destination, LogFormat format) {
+    set_level(level);
+    set_format(format);
+    init(destination);
 }
 
 Destination destination() noexcept {

@@ -30,7 +30,9 @@ Destination detect_destination();
 // "<N>" syslog priority prefix and no timestamp when stderr is the journal; or to syslog(3)
 // under the daemon facility. In json each line is instead one object, {"time":..., "level":...,
 // "message":...} (still after the "<N>" for the journal), and for syslog the object is the
-// message.
+// message. The level and format stay as set_level and set_format left them.
+void init(Destination destination);
+// The same, with the level and format set first.
 void init(LogLevel level, Destination destination, LogFormat format);
 Destination destination() noexcept;
 void set_level(LogLevel level) noexcept;

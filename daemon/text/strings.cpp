@@ -28,6 +28,15 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
                               [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string text;
+    for (const auto& item : items) {
+        if (!text.empty()) text += separator;
+        text += item;
+    }
+    return text;
+}
+
 std::string errno_text(int error) {
     return std::strerror(error);
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hellod {
 
@@ -16,6 +17,9 @@ std::string_view trim(std::string_view text);
 // Not std::tolower: that follows the global locale, and the names compared are plain ASCII.
 char ascii_lower(char c);
 bool equals_ignoring_case(std::string_view a, std::string_view b);
+
+// The items with `separator` between them: "a, b, c".
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 
 // strerror(error), as a string a log line or a sentence can hold.
 std::string errno_text(int error);

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "app/reload_handler.hpp"
 #include "config/invocation.hpp"
 #include "config/setting_table.hpp"
 #include "log/log.hpp"
@@ -30,8 +31,14 @@ class Reload : public ::testing::Test {
         return parse_invocation(args_, env).settings;
     }
     std::shared_ptr<const Settings> reload(const Settings& running, const Environment& env = {}) {
-        return reload_settings(args_, env, running);
+        return reload_settings(args_, env, running).next;
     }
+    // The daemon's whole SIGHUP step, logging settings applied included.
+    std::shared_ptr<const Settings> reload_and_apply(const Settings& running) {
+        return reload_and_report(args_, {}, running, false);
+    }
+
+    std::span<const char* const> args() const { return args_; }
 
   private:
     std::string path_;
@@ -112,7 +119,7 @@ TEST_F(Reload, TheLogLevelTakesEffectAtOnce) {
     const Settings running = start(file);
     log::set_level(running.log_level);
     file.rewrite("log-level = debug\n");
-    ASSERT_TRUE(reload(running));
+    ASSERT_TRUE(reload_and_apply(running));
     EXPECT_TRUE(log::enabled(LogLevel::debug));
 }
 
@@ -121,10 +128,40 @@ TEST_F(Reload, TheLogFormatTakesEffectAtOnce) {
     const Settings running = start(file);
     log::set_format(running.log_format);
     file.rewrite("log-format = json\n");
-    const auto next = reload(running);
+    const auto next = reload_and_apply(running);
     ASSERT_TRUE(next);
     EXPECT_EQ(log::format(), LogFormat::json);
     EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"log-format"}));
+}
+
+// Reading the settings again changes nothing by itself: the caller applies what it found.
+TEST_F(Reload, ReadingAgainIsPure) {
+    const TempFile file("log-level = info\nlog-format = text\n");
+    const Settings running = start(file);
+    log::set_level(running.log_level);
+    log::set_format(running.log_format);
+    file.rewrite("log-level = debug\nlog-format = json\nwelcome = Hey\nudp-echo = yes\n");
+    const ReloadResult result = reload_settings(args(), {}, running);
+    ASSERT_TRUE(result.next);
+    EXPECT_FALSE(log::enabled(LogLevel::debug));
+    EXPECT_EQ(log::format(), LogFormat::text);
+    EXPECT_EQ(result.changed, (std::vector<std::string>{"welcome", "log-level", "log-format"}));
+    EXPECT_EQ(result.warnings,
+              (std::vector<std::string>{"udp-echo changed to true; restart hellod to apply it"}));
+    EXPECT_EQ(result.summary, "reloaded " + running.config_file +
+                                  ": changed welcome, log-level, log-format; sessions that start "
+                                  "from now on use the new settings");
+}
+
+TEST_F(Reload, AFailureSaysWhy) {
+    const TempFile file("welcome = Hi\n");
+    const Settings running = start(file);
+    file.rewrite("max-connections = lots\n");
+    const ReloadResult result = reload_settings(args(), {}, running);
+    EXPECT_EQ(result.next, nullptr);
+    EXPECT_EQ(result.error, file.path() +
+                                ":1: max-connections: 'lots' is not a whole number from 1 to "
+                                "1000000");
 }
 
 }  // namespace

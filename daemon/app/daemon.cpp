@@ -1,0 +1,119 @@
+#include "app/daemon.hpp"
+
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/fatal_error.hpp"
+#include "app/reload_handler.hpp"
+#include "app/serve_as.hpp"
+#include "app/signals.hpp"
+#include "app/startup_line.hpp"
+#include "log/log.hpp"
+#include "net/listener.hpp"
+#include "os/descriptor_limit.hpp"
+#include "os/privileges.hpp"
+#include "os/systemd_notifier.hpp"
+#include "os/task_limit.hpp"
+#include "server/server.hpp"
+#include "server/udp_echo.hpp"
+#include "text/strings.hpp"
+
+namespace hellod {
+namespace {
+
+// Where the TCP listeners come from: systemd's sockets when it passed some, else our own.
+net::ListenerSet listeners_for(const Settings& settings, net::InheritedSockets* inherited) {
+    if (!inherited) return net::open_listeners(settings.listen, settings.backlog);
+    net::ListenerSet set;
+    set.warnings = std::move(inherited->warnings);
+    if (!inherited->connected.empty()) {
+        set.warnings.push_back(std::to_string(inherited->connected.size()) +
+                               " connected socket(s) from systemd closed unused: a socket with "
+                               "Accept=yes needs hellod --inetd");
+        inherited->connected.clear();
+    }
+    if (inherited->stream.empty())
+        throw FatalError(exit_code::config,
+                         "systemd passed no listening stream socket (a socket unit with "
+                         "Accept=yes needs hellod --inetd)");
+    set.listeners = std::move(inherited->stream);
+    return set;
+}
+
+// The UDP sockets take the TCP listeners' exact addresses, so port 0 means one port for both;
+// under socket activation they are the datagram sockets systemd passed, if it passed any.
+std::vector<net::Listener> datagram_sockets(const Settings& settings,
+                                            const std::vector<net::Listener>& listeners,
+                                            net::InheritedSockets* inherited) {
+    if (inherited && !inherited->datagram.empty()) return std::move(inherited->datagram);
+    if (!settings.udp_echo) return {};
+    return net::open_udp_sockets(net::bound_specs(listeners)).listeners;
+}
+
+// Runs the UDP echo service on `sockets` when udp-echo is on; otherwise they are systemd's,
+// unused, and said to be.
+void start_udp_echo(std::optional<UdpEcho>& udp, const Settings& settings,
+                    std::vector<net::Listener> sockets, bool inherited) {
+    if (settings.udp_echo) {
+        std::vector<std::string> names;
+        for (const auto& socket : sockets)
+            names.push_back(socket.name);
+        HLOG(info) << "udp-echo on " << join(names) << (inherited ? " (from systemd)" : "");
+        udp.emplace(std::move(sockets));
+    } else if (!sockets.empty()) {
+        HLOG(warning) << "udp-echo is off, so the " << sockets.size()
+                      << " datagram socket(s) from systemd go unused";
+    }
+}
+
+}  // namespace
+
+int run_daemon(const Invocation& invocation, std::span<const char* const> args,
+               std::optional<net::InheritedSockets> inherited) {
+    const Settings& settings = invocation.settings;
+    log::init(log::detect_destination());
+    for (const auto& warning : invocation.warnings)
+        HLOG(warning) << warning;
+    ::tzset();  // once, before any thread formats a time (localtime_r does not re-read TZ)
+    sigset_t wait_mask = block_signals();
+
+    // Decided before anything is bound, so a refusal leaves no port taken even for a moment.
+    const auto identity = identity_to_serve_as(
+        {settings.user, settings.group, settings.run_as_root}, current_credentials());
+    // While still root: the hard limit may be above what the user could raise it to.
+    const std::size_t descriptors = raise_descriptor_limit();
+    auto* const passed = inherited ? &*inherited : nullptr;
+    auto bound = listeners_for(settings, passed);
+    for (const auto& warning : bound.warnings)
+        HLOG(warning) << warning;
+    if (auto warning =
+            capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
+        HLOG(warning) << *warning;
+    const bool datagrams_passed = passed && !passed->datagram.empty();
+    auto datagram = datagram_sockets(settings, bound.listeners, passed);
+
+    serve_as(identity);
+    // After the drop: the kernel holds root to no RLIMIT_NPROC, but the user it became.
+    if (auto warning = thread_capacity_warning(settings.max_connections, task_limit()))
+        HLOG(warning) << *warning;
+    std::optional<UdpEcho> udp;
+    start_udp_echo(udp, settings, std::move(datagram), datagrams_passed);
+
+    const std::string started = startup_line(settings, bound.listeners, passed);
+    Server server(std::make_shared<const Settings>(settings), std::move(bound.listeners));
+    server.on_reload([args, activated = passed != nullptr](const Settings& running) {
+        return reload_and_report(args, current_environment(), running, activated);
+    });
+    SystemdNotifier systemd;
+    server.set_service_manager(systemd);
+    const SignalRoute signals(server, udp ? &*udp : nullptr, true);
+    HLOG(info) << started;
+    server.run(&wait_mask);
+    return 0;
+}
+
+}  // namespace hellod

@@ -1,0 +1,48 @@
+#include "app/startup_line.hpp"
+
+#include <sstream>
+#include <utility>
+
+#include "text/strings.hpp"
+
+namespace hellod {
+
+std::string startup_line(const Settings& s, const std::vector<net::Listener>& listeners,
+                         const net::InheritedSockets* inherited) {
+    std::ostringstream out;
+    out << "hellod " << HELLOD_VERSION << " listening on ";
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+        out << (i ? ", " : "") << listeners[i].name;
+    if (inherited) {
+        out << ", sockets inherited from systemd";
+        for (std::size_t i = 0; i < inherited->names.size(); ++i)
+            out << (i ? ", " : " (") << inherited->names[i]
+                << (i + 1 == inherited->names.size() ? ")" : "");
+    }
+    out << " (protocol " << to_string(s.session.protocol)
+        << (s.session.framing == Framing::raw ? ", framing raw" : "") << ", backlog ";
+    if (inherited)
+        out << "from systemd";
+    else
+        out << s.backlog;
+    out << ", max-connections " << s.max_connections << ", max-connections-per-ip ";
+    if (s.max_connections_per_ip == 0)
+        out << "unlimited";
+    else
+        out << s.max_connections_per_ip;
+    for (const auto& [kind, rules] :
+         {std::pair{"allow", &s.access.allowed()}, std::pair{"deny", &s.access.denied()}}) {
+        if (!rules->empty())
+            out << ", " << kind << " " << rules->size()
+                << (rules->size() == 1 ? " network" : " networks");
+    }
+    out << ", idle-timeout "
+        << (s.idle_timeout.count() == 0 ? "off" : seconds_text(s.idle_timeout) + " s")
+        << ", write-timeout " << seconds_text(s.write_timeout) + " s"
+        << ", max-line-bytes " << s.session.max_line_bytes << ", shutdown-timeout "
+        << seconds_text(s.shutdown_timeout) + " s"
+        << ", config " << (s.config_file.empty() ? "none" : s.config_file) << ")";
+    return out.str();
+}
+
+}  // namespace hellod
