@@ -33,155 +33,147 @@ std::size_t distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
+// The rows, in --help's order. Every function is a captureless lambda, so the table is built
+// at compile time and needs no initialisation order.
+constexpr std::array<SettingDef, 23> kSettings{{
+    {"listen", 'l', "HOST:PORT",
+     "address to listen on; repeat it or separate several with commas (default [::]:9999, "
+     "or 0.0.0.0:9999 without IPv6)",
+     [](Settings& s, std::string_view v) {
+         for (auto& address : split_list(v, "HOST:PORT"))
+             s.listen.push_back(std::move(address));
+     },
+     nullptr, [](const Settings& s) { return s.listen; }, kDefaultListenNote},
+    {"protocol", 0, "NAME",
+     "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
+     "(every byte back, RFC 862)",
+     [](Settings& s, std::string_view v) { s.session.protocol = parse_choice(v, protocol_names); },
+     [](const Settings& s) {
+         return std::string(choice_name(s.session.protocol, protocol_names));
+     }},
+    {"framing", 0, "NAME",
+     "line (a message ends at a newline) or raw (one read is one message); greeting and "
+     "timestamp only",
+     [](Settings& s, std::string_view v) { s.session.framing = parse_choice(v, framing_names); },
+     [](const Settings& s) { return std::string(choice_name(s.session.framing, framing_names)); }},
+    {"welcome", 0, "TEXT", "line sent on connect; empty for none",
+     [](Settings& s, std::string_view v) { s.session.welcome = line_safe(v); },
+     [](const Settings& s) { return s.session.welcome; }},
+    {"reply", 0, "TEMPLATE", "answer to each line: %s is the line, %% a literal %",
+     [](Settings& s, std::string_view v) { s.session.reply = ReplyTemplate::parse(line_safe(v)); },
+     [](const Settings& s) { return s.session.reply.source(); }},
+    {"exit-command", 0, "TEXT", "line that ends the session; empty for none",
+     [](Settings& s, std::string_view v) {
+         line_safe(v);
+         if (!v.empty() && (blanks.find(v.front()) != std::string_view::npos ||
+                            blanks.find(v.back()) != std::string_view::npos)) {
+             throw std::invalid_argument(
+                 quoted_excerpt(v) +
+                 " starts or ends with a space or tab, but lines are trimmed before they "
+                 "are compared, so it could never match");
+         }
+         s.session.exit_command = v;
+     },
+     [](const Settings& s) { return s.session.exit_command; }},
+    {"farewell", 0, "TEXT", "line sent after the exit command; empty for none",
+     [](Settings& s, std::string_view v) { s.session.farewell = line_safe(v); },
+     [](const Settings& s) { return s.session.farewell; }},
+    {"backlog", 0, "N", "listen(2) backlog of connections not yet accepted",
+     [](Settings& s, std::string_view v) {
+         s.backlog = static_cast<int>(parse_whole(v, 1, 65535));
+     },
+     [](const Settings& s) { return std::to_string(s.backlog); }},
+    {"max-connections", 0, "N", "sessions open at once; more are told the server is busy",
+     [](Settings& s, std::string_view v) { s.max_connections = parse_whole(v, 1, 1'000'000); },
+     [](const Settings& s) { return std::to_string(s.max_connections); }},
+    {"max-connections-per-ip", 0, "N", "sessions open at once from one address; 0 = no limit",
+     [](Settings& s, std::string_view v) {
+         s.max_connections_per_ip = parse_whole(v, 0, 1'000'000);
+     },
+     [](const Settings& s) { return std::to_string(s.max_connections_per_ip); }},
+    {"allow", 0, "CIDR",
+     "admit only clients in these networks (192.0.2.0/24, 2001:db8::/32, or one address); "
+     "repeat it or separate several with commas (default: every client)",
+     [](Settings& s, std::string_view v) {
+         for (const auto& network :
+              parse_networks(v,
+                             "with no allow rule every client is admitted already (or write "
+                             "0.0.0.0/0, ::/0)"))
+             s.access.allow(network);
+     },
+     nullptr, [](const Settings& s) { return network_texts(s.access.allowed()); },
+     "none: every client is admitted unless denied"},
+    {"deny", 0, "CIDR",
+     "refuse clients in these networks, even when an allow rule admits them; repeatable "
+     "like allow",
+     [](Settings& s, std::string_view v) {
+         for (const auto& network :
+              parse_networks(v,
+                             "to refuse everyone write 0.0.0.0/0, ::/0; to admit only some, list "
+                             "them with allow, which refuses everyone else"))
+             s.access.deny(network);
+     },
+     nullptr, [](const Settings& s) { return network_texts(s.access.denied()); }, "none"},
+    {"idle-timeout", 0, "SECONDS", "close a session silent this long; 0 = never",
+     [](Settings& s, std::string_view v) { s.idle_timeout = parse_seconds(v); },
+     [](const Settings& s) { return seconds_text(s.idle_timeout); }},
+    {"write-timeout", 0, "SECONDS",
+     "close a session whose client stops reading for this long (above 0)",
+     [](Settings& s, std::string_view v) {
+         s.write_timeout =
+             parse_seconds(v, "would let a client that stops reading hold a worker forever");
+     },
+     [](const Settings& s) { return seconds_text(s.write_timeout); }},
+    {"max-line-bytes", 0, "N", "longest line accepted, terminator not counted",
+     [](Settings& s, std::string_view v) { s.session.max_line_bytes = parse_whole(v, 1, 1 << 20); },
+     [](const Settings& s) { return std::to_string(s.session.max_line_bytes); }},
+    {"shutdown-timeout", 0, "SECONDS",
+     "on SIGTERM/SIGINT, how long sessions get to finish before they are cut",
+     [](Settings& s, std::string_view v) { s.shutdown_timeout = parse_seconds(v); },
+     [](const Settings& s) { return seconds_text(s.shutdown_timeout); }},
+    {"udp-echo", 0, "BOOL", "also echo UDP datagrams on every listen address",
+     [](Settings& s, std::string_view v) { s.udp_echo = parse_bool(v); },
+     [](const Settings& s) { return std::string(s.udp_echo ? "true" : "false"); }},
+    {"resolve-peers", 0, "BOOL",
+     "name each client's host in the access log when its reverse DNS is confirmed by a "
+     "forward lookup",
+     [](Settings& s, std::string_view v) { s.resolve_peers = parse_bool(v); },
+     [](const Settings& s) { return std::string(s.resolve_peers ? "true" : "false"); }},
+    {"log-level", 0, "LEVEL", "trace, debug, info, warning or error",
+     [](Settings& s, std::string_view v) {
+         const auto level = parse_log_level(trim(v));
+         if (!level) {
+             throw std::invalid_argument(quoted_excerpt(v) +
+                                         " is not one of trace, debug, info, warning, error");
+         }
+         s.log_level = *level;
+     },
+     [](const Settings& s) { return std::string(to_string(s.log_level)); }},
+    {"log-format", 0, "FORMAT",
+     "text (timestamp, level, message) or json (one object per line, for log pipelines)",
+     [](Settings& s, std::string_view v) {
+         const auto format = parse_log_format(trim(v));
+         if (!format) throw std::invalid_argument(quoted_excerpt(v) + " is not one of text, json");
+         s.log_format = *format;
+     },
+     [](const Settings& s) { return std::string(to_string(s.log_format)); }},
+    {"user", 0, "NAME",
+     "started as root: bind, then drop to this user (a name or a numeric id) for good before "
+     "serving anyone",
+     [](Settings& s, std::string_view v) { s.user = account_name(v); },
+     [](const Settings& s) { return s.user; }},
+    {"group", 0, "NAME", "the group to drop to with --user (default: the user's own group)",
+     [](Settings& s, std::string_view v) { s.group = account_name(v); },
+     [](const Settings& s) { return s.group; }},
+    {"run-as-root", 0, "BOOL", "serve as root without --user (hellod refuses to otherwise)",
+     [](Settings& s, std::string_view v) { s.run_as_root = parse_bool(v); },
+     [](const Settings& s) { return std::string(s.run_as_root ? "true" : "false"); }},
+}};
+
 }  // namespace
 
 std::span<const SettingDef> setting_defs() {
-    static const std::array<SettingDef, 23> defs{{
-        {"listen", 'l', "HOST:PORT",
-         "address to listen on; repeat it or separate several with commas (default [::]:9999, "
-         "or 0.0.0.0:9999 without IPv6)",
-         [](Settings& s, std::string_view v) {
-             for (auto& address : split_list(v, "HOST:PORT"))
-                 s.listen.push_back(std::move(address));
-         },
-         nullptr, [](const Settings& s) { return s.listen; }, kDefaultListenNote},
-        {"protocol", 0, "NAME",
-         "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
-         "(every byte back, RFC 862)",
-         [](Settings& s, std::string_view v) {
-             s.session.protocol = parse_choice(v, protocol_names);
-         },
-         [](const Settings& s) {
-             return std::string(choice_name(s.session.protocol, protocol_names));
-         }},
-        {"framing", 0, "NAME",
-         "line (a message ends at a newline) or raw (one read is one message); greeting and "
-         "timestamp only",
-         [](Settings& s, std::string_view v) {
-             s.session.framing = parse_choice(v, framing_names);
-         },
-         [](const Settings& s) {
-             return std::string(choice_name(s.session.framing, framing_names));
-         }},
-        {"welcome", 0, "TEXT", "line sent on connect; empty for none",
-         [](Settings& s, std::string_view v) { s.session.welcome = line_safe(v); },
-         [](const Settings& s) { return s.session.welcome; }},
-        {"reply", 0, "TEMPLATE", "answer to each line: %s is the line, %% a literal %",
-         [](Settings& s, std::string_view v) {
-             s.session.reply = ReplyTemplate::parse(line_safe(v));
-         },
-         [](const Settings& s) { return s.session.reply.source(); }},
-        {"exit-command", 0, "TEXT", "line that ends the session; empty for none",
-         [](Settings& s, std::string_view v) {
-             line_safe(v);
-             if (!v.empty() && (blanks.find(v.front()) != std::string_view::npos ||
-                                blanks.find(v.back()) != std::string_view::npos)) {
-                 throw std::invalid_argument(
-                     quoted_excerpt(v) +
-                     " starts or ends with a space or tab, but lines are trimmed before they "
-                     "are compared, so it could never match");
-             }
-             s.session.exit_command = v;
-         },
-         [](const Settings& s) { return s.session.exit_command; }},
-        {"farewell", 0, "TEXT", "line sent after the exit command; empty for none",
-         [](Settings& s, std::string_view v) { s.session.farewell = line_safe(v); },
-         [](const Settings& s) { return s.session.farewell; }},
-        {"backlog", 0, "N", "listen(2) backlog of connections not yet accepted",
-         [](Settings& s, std::string_view v) {
-             s.backlog = static_cast<int>(parse_whole(v, 1, 65535));
-         },
-         [](const Settings& s) { return std::to_string(s.backlog); }},
-        {"max-connections", 0, "N", "sessions open at once; more are told the server is busy",
-         [](Settings& s, std::string_view v) { s.max_connections = parse_whole(v, 1, 1'000'000); },
-         [](const Settings& s) { return std::to_string(s.max_connections); }},
-        {"max-connections-per-ip", 0, "N", "sessions open at once from one address; 0 = no limit",
-         [](Settings& s, std::string_view v) {
-             s.max_connections_per_ip = parse_whole(v, 0, 1'000'000);
-         },
-         [](const Settings& s) { return std::to_string(s.max_connections_per_ip); }},
-        {"allow", 0, "CIDR",
-         "admit only clients in these networks (192.0.2.0/24, 2001:db8::/32, or one address); "
-         "repeat it or separate several with commas (default: every client)",
-         [](Settings& s, std::string_view v) {
-             for (const auto& network :
-                  parse_networks(v,
-                                 "with no allow rule every client is admitted already (or write "
-                                 "0.0.0.0/0, ::/0)"))
-                 s.access.allow(network);
-         },
-         nullptr, [](const Settings& s) { return network_texts(s.access.allowed()); },
-         "none: every client is admitted unless denied"},
-        {"deny", 0, "CIDR",
-         "refuse clients in these networks, even when an allow rule admits them; repeatable "
-         "like allow",
-         [](Settings& s, std::string_view v) {
-             for (const auto& network : parse_networks(
-                      v,
-                      "to refuse everyone write 0.0.0.0/0, ::/0; to admit only some, list "
-                      "them with allow, which refuses everyone else"))
-                 s.access.deny(network);
-         },
-         nullptr, [](const Settings& s) { return network_texts(s.access.denied()); }, "none"},
-        {"idle-timeout", 0, "SECONDS", "close a session silent this long; 0 = never",
-         [](Settings& s, std::string_view v) { s.idle_timeout = parse_seconds(v); },
-         [](const Settings& s) { return seconds_text(s.idle_timeout); }},
-        {"write-timeout", 0, "SECONDS",
-         "close a session whose client stops reading for this long (above 0)",
-         [](Settings& s, std::string_view v) {
-             s.write_timeout =
-                 parse_seconds(v, "would let a client that stops reading hold a worker forever");
-         },
-         [](const Settings& s) { return seconds_text(s.write_timeout); }},
-        {"max-line-bytes", 0, "N", "longest line accepted, terminator not counted",
-         [](Settings& s, std::string_view v) {
-             s.session.max_line_bytes = parse_whole(v, 1, 1 << 20);
-         },
-         [](const Settings& s) { return std::to_string(s.session.max_line_bytes); }},
-        {"shutdown-timeout", 0, "SECONDS",
-         "on SIGTERM/SIGINT, how long sessions get to finish before they are cut",
-         [](Settings& s, std::string_view v) { s.shutdown_timeout = parse_seconds(v); },
-         [](const Settings& s) { return seconds_text(s.shutdown_timeout); }},
-        {"udp-echo", 0, "BOOL", "also echo UDP datagrams on every listen address",
-         [](Settings& s, std::string_view v) { s.udp_echo = parse_bool(v); },
-         [](const Settings& s) { return std::string(s.udp_echo ? "true" : "false"); }},
-        {"resolve-peers", 0, "BOOL",
-         "name each client's host in the access log when its reverse DNS is confirmed by a "
-         "forward lookup",
-         [](Settings& s, std::string_view v) { s.resolve_peers = parse_bool(v); },
-         [](const Settings& s) { return std::string(s.resolve_peers ? "true" : "false"); }},
-        {"log-level", 0, "LEVEL", "trace, debug, info, warning or error",
-         [](Settings& s, std::string_view v) {
-             const auto level = parse_log_level(trim(v));
-             if (!level) {
-                 throw std::invalid_argument(quoted_excerpt(v) +
-                                             " is not one of trace, debug, info, warning, error");
-             }
-             s.log_level = *level;
-         },
-         [](const Settings& s) { return std::string(to_string(s.log_level)); }},
-        {"log-format", 0, "FORMAT",
-         "text (timestamp, level, message) or json (one object per line, for log pipelines)",
-         [](Settings& s, std::string_view v) {
-             const auto format = parse_log_format(trim(v));
-             if (!format)
-                 throw std::invalid_argument(quoted_excerpt(v) + " is not one of text, json");
-             s.log_format = *format;
-         },
-         [](const Settings& s) { return std::string(to_string(s.log_format)); }},
-        {"user", 0, "NAME",
-         "started as root: bind, then drop to this user (a name or a numeric id) for good before "
-         "serving anyone",
-         [](Settings& s, std::string_view v) { s.user = account_name(v); },
-         [](const Settings& s) { return s.user; }},
-        {"group", 0, "NAME", "the group to drop to with --user (default: the user's own group)",
-         [](Settings& s, std::string_view v) { s.group = account_name(v); },
-         [](const Settings& s) { return s.group; }},
-        {"run-as-root", 0, "BOOL", "serve as root without --user (hellod refuses to otherwise)",
-         [](Settings& s, std::string_view v) { s.run_as_root = parse_bool(v); },
-         [](const Settings& s) { return std::string(s.run_as_root ? "true" : "false"); }},
-    }};
-    return defs;
+    return kSettings;
 }
 
 const SettingDef* find_setting(std::string_view name) {

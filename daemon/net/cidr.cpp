@@ -55,6 +55,24 @@ std::invalid_argument not_an_address(std::string_view text) {
                                  "192.0.2.0/24 or 2001:db8::/32; host names are not looked up)");
 }
 
+// The prefix length after the '/'.
+unsigned parse_prefix(std::string_view digits, IpFamily family, std::string_view original) {
+    if (digits.empty())
+        throw std::invalid_argument(quoted_excerpt(original) +
+                                    " has no prefix length after the '/'");
+    const bool number = digits.size() <= 3 &&
+                        std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; });
+    unsigned value = 0;
+    for (const char c : digits)
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    if (!number || value > width(family)) {
+        throw std::invalid_argument(quoted_excerpt(original) +
+                                    " has a prefix length that is not a whole number from 0 to " +
+                                    std::to_string(width(family)));
+    }
+    return value;
+}
+
 }  // namespace
 
 std::optional<IpAddress> IpAddress::of(const sockaddr* address, socklen_t length) noexcept {
@@ -108,27 +126,9 @@ Cidr Cidr::parse(std::string_view original) {
         bits = from_bytes({reinterpret_cast<const std::uint8_t*>(&a), 4});
     }
 
-    unsigned prefix = width(family);
-    if (slash != std::string_view::npos) {
-        const auto digits = text.substr(slash + 1);
-        if (digits.empty())
-            throw std::invalid_argument(quoted_excerpt(original) +
-                                        " has no prefix length after the '/'");
-        const bool number = digits.size() <= 3 && std::ranges::all_of(digits, [](char c) {
-                                return c >= '0' && c <= '9';
-                            });
-        unsigned value = 0;
-        for (const char c : digits)
-            value = value * 10 + static_cast<unsigned>(c - '0');
-        if (!number || value > width(family)) {
-            throw std::invalid_argument(quoted_excerpt(original) +
-                                        " has a prefix length that is not a whole number from 0 "
-                                        "to " +
-                                        std::to_string(width(family)));
-        }
-        prefix = value;
-    }
-
+    const unsigned prefix = slash == std::string_view::npos
+                                ? width(family)
+                                : parse_prefix(text.substr(slash + 1), family, original);
     Cidr network(family, bits & top_bits(prefix), prefix);
     if (network.network_ != bits) {
         throw std::invalid_argument(quoted_excerpt(original) + " has host bits set past /" +

@@ -1,5 +1,6 @@
 #include "protocol/conversation.hpp"
 
+#include <optional>
 #include <string>
 
 #include "log/log.hpp"
@@ -22,81 +23,108 @@ Stream::Line read_chunk(Stream& stream, std::size_t limit) {
     return {Stream::Status::ok, text};
 }
 
+// One conversation's state; run() is the loop.
+class Conversation {
+  public:
+    Conversation(Stream& stream, const Options& options, std::string_view peer, Answerer& answerer)
+        : stream_(stream), options_(options), peer_(peer), answerer_(answerer) {
+        stream_.set_input_filter(&telnet_);
+    }
+    Conversation(const Conversation&) = delete;
+    Conversation& operator=(const Conversation&) = delete;
+    ~Conversation() { stream_.set_input_filter(nullptr); }  // the filter goes with it
+
+    SessionResult run() {
+        if (!options_.welcome.empty() && send_line(options_.welcome) != Stream::Status::ok)
+            return failed();
+        const bool raw = options_.framing == Framing::raw;
+        for (;;) {
+            answer_timing_marks();
+            const Stream::Line line = raw ? read_chunk(stream_, options_.max_line_bytes)
+                                          : stream_.read_line(options_.max_line_bytes);
+            if (auto end = take(line)) return *end;
+        }
+    }
+
+  private:
+    // What one read brought; a result when the session ends with it.
+    std::optional<SessionResult> take(const Stream::Line& line) {
+        Stream::Status written = Stream::Status::ok;
+        switch (line.status) {
+            case Stream::Status::ok:
+                ++lines_;
+                HLOG(trace) << peer_ << " line \"" << escaped(line.text) << '"';
+                return answer(trim(line.text));
+            case Stream::Status::too_long:
+                ++lines_;
+                HLOG(debug) << peer_ << " line longer than " << options_.max_line_bytes << " bytes";
+                written = send_line("Error: line too long (limit " +
+                                    std::to_string(options_.max_line_bytes) + " bytes)");
+                break;
+            case Stream::Status::interrupted:  // telnet IAC IP / IAC BRK: as the exit command
+                HLOG(debug) << peer_ << " sent telnet interrupt";
+                answer_timing_marks();
+                return farewell();
+            case Stream::Status::eof:
+                return SessionResult{EndReason::eof, lines_, {}};
+            case Stream::Status::timeout:
+                stream_.write(idle_line);
+                return SessionResult{EndReason::idle, lines_, {}};
+            case Stream::Status::cancelled:
+                stream_.write(shutdown_line);
+                return SessionResult{EndReason::shutdown, lines_, {}};
+            case Stream::Status::error:
+                return failed();
+        }
+        if (written != Stream::Status::ok) return failed();
+        return std::nullopt;
+    }
+
+    std::optional<SessionResult> answer(std::string_view text) {
+        if (text.empty()) return std::nullopt;
+        if (!options_.exit_command.empty() && text == options_.exit_command) return farewell();
+        out_.clear();
+        answerer_.answer(text, out_);
+        out_ += crlf;
+        if (stream_.write(out_) != Stream::Status::ok) return failed();
+        return std::nullopt;
+    }
+
+    Stream::Status send_line(std::string_view text) {
+        out_.assign(text);
+        out_ += crlf;
+        return stream_.write(out_);
+    }
+
+    SessionResult farewell() {
+        if (!options_.farewell.empty() && send_line(options_.farewell) != Stream::Status::ok)
+            return failed();
+        return {EndReason::exit, lines_, {}};
+    }
+
+    SessionResult failed() const { return {EndReason::error, lines_, stream_.error_text()}; }
+
+    // RFC 860: answered once the lines before the request are answered, i.e. before the next
+    // read. telnet holds back all output until then.
+    void answer_timing_marks() {
+        for (unsigned n = telnet_.take_timing_marks(); n > 0; --n)
+            stream_.write(TelnetFilter::will_timing_mark);
+    }
+
+    Stream& stream_;
+    const Options& options_;
+    std::string_view peer_;
+    Answerer& answerer_;
+    TelnetFilter telnet_;
+    std::uint64_t lines_ = 0;
+    std::string out_;  // reused for every reply: no allocation per line once it has grown
+};
+
 }  // namespace
 
 SessionResult run_conversation(Stream& stream, const Options& options, std::string_view peer,
                                Answerer& answerer) {
-    TelnetFilter telnet;
-    stream.set_input_filter(&telnet);
-    const bool raw = options.framing == Framing::raw;
-    std::uint64_t lines = 0;
-    std::string out;  // reused for every reply: no allocation per line once it has grown
-    const auto send_line = [&](std::string_view text) {
-        out.assign(text);
-        out += crlf;
-        return stream.write(out);
-    };
-    const auto farewell = [&]() -> SessionResult {
-        if (!options.farewell.empty()) {
-            if (auto s = send_line(options.farewell); s != Stream::Status::ok)
-                return {EndReason::error, lines, stream.error_text()};
-        }
-        return {EndReason::exit, lines, {}};
-    };
-
-    // RFC 860: answered once the lines before the request are answered, i.e. before the
-    // next read. telnet holds back all output until then.
-    const auto answer_timing_marks = [&] {
-        for (unsigned n = telnet.take_timing_marks(); n > 0; --n)
-            stream.write(TelnetFilter::will_timing_mark);
-    };
-
-    if (!options.welcome.empty()) {
-        if (auto s = send_line(options.welcome); s != Stream::Status::ok)
-            return {EndReason::error, lines, stream.error_text()};
-    }
-    for (;;) {
-        answer_timing_marks();
-        const Stream::Line line = raw ? read_chunk(stream, options.max_line_bytes)
-                                      : stream.read_line(options.max_line_bytes);
-        Stream::Status written = Stream::Status::ok;
-        switch (line.status) {
-            case Stream::Status::ok: {
-                ++lines;
-                const std::string_view text = trim(line.text);
-                HLOG(trace) << peer << " line \"" << escaped(line.text) << '"';
-                if (text.empty()) continue;
-                if (!options.exit_command.empty() && text == options.exit_command)
-                    return farewell();
-                out.clear();
-                answerer.answer(text, out);
-                out += crlf;
-                written = stream.write(out);
-                break;
-            }
-            case Stream::Status::too_long:
-                ++lines;
-                HLOG(debug) << peer << " line longer than " << options.max_line_bytes << " bytes";
-                written = send_line("Error: line too long (limit " +
-                                    std::to_string(options.max_line_bytes) + " bytes)");
-                break;
-            case Stream::Status::interrupted:  // telnet IAC IP / IAC BRK: as the exit command
-                HLOG(debug) << peer << " sent telnet interrupt";
-                answer_timing_marks();
-                return farewell();
-            case Stream::Status::eof:
-                return {EndReason::eof, lines, {}};
-            case Stream::Status::timeout:
-                stream.write(idle_line);
-                return {EndReason::idle, lines, {}};
-            case Stream::Status::cancelled:
-                stream.write(shutdown_line);
-                return {EndReason::shutdown, lines, {}};
-            case Stream::Status::error:
-                return {EndReason::error, lines, stream.error_text()};
-        }
-        if (written != Stream::Status::ok) return {EndReason::error, lines, stream.error_text()};
-    }
+    return Conversation(stream, options, peer, answerer).run();
 }
 
 }  // namespace hellod::protocol

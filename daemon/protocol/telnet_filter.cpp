@@ -42,49 +42,50 @@ InputFilter::Result TelnetFilter::filter(std::span<char> bytes) {
             ++i;
             continue;
         }
-        const auto c = static_cast<unsigned char>(data[i++]);
-        switch (state_) {
-            case State::iac:
-                if (c == telnet::iac) {
-                    data[out++] = static_cast<char>(telnet::iac);
-                    state_ = State::data;
-                } else if (c >= telnet::will && c <= telnet::dont) {
-                    verb_ = c;
-                    state_ = State::option;
-                } else if (c == telnet::sb) {
-                    state_ = State::sub;
-                } else if (c == telnet::ip || c == telnet::brk) {
-                    state_ = State::stopped;
-                    // telnet sends IAC DO TIMING-MARK right behind its interrupt and discards
-                    // our output until it is answered: note it, or the user never sees the
-                    // farewell.
-                    if (holds_do_timing_mark(data + i, size - i)) ++timing_marks_;
-                    return {out, true};
-                } else {
-                    state_ = State::data;
-                }
-                break;
-            case State::option:
-                if (verb_ == telnet::do_ && c == telnet::timing_mark) ++timing_marks_;
-                state_ = State::data;
-                break;
-            case State::sub:
-                if (c == telnet::iac) state_ = State::sub_iac;
-                break;
-            case State::sub_iac:
-                // IAC IAC is an escaped 255 inside the negotiation; only IAC SE ends it.
-                if (c == telnet::se) {
-                    state_ = State::data;
-                } else {
-                    state_ = State::sub;
-                }
-                break;
-            case State::data:
-            case State::stopped:
-                break;  // handled above
+        if (command_byte(static_cast<unsigned char>(data[i++])))
+            data[out++] = static_cast<char>(telnet::iac);
+        if (state_ == State::stopped) {
+            // telnet sends IAC DO TIMING-MARK right behind its interrupt and discards our output
+            // until it is answered: note it, or the user never sees the farewell.
+            if (holds_do_timing_mark(data + i, size - i)) ++timing_marks_;
+            return {out, true};
         }
     }
     return {out, false};
+}
+
+bool TelnetFilter::command_byte(unsigned char c) {
+    switch (state_) {
+        case State::iac:
+            if (c == telnet::iac) {
+                state_ = State::data;
+                return true;
+            }
+            if (c >= telnet::will && c <= telnet::dont) {
+                verb_ = c;
+                state_ = State::option;
+            } else if (c == telnet::sb) {
+                state_ = State::sub;
+            } else {
+                state_ = c == telnet::ip || c == telnet::brk ? State::stopped : State::data;
+            }
+            break;
+        case State::option:
+            if (verb_ == telnet::do_ && c == telnet::timing_mark) ++timing_marks_;
+            state_ = State::data;
+            break;
+        case State::sub:
+            if (c == telnet::iac) state_ = State::sub_iac;
+            break;
+        case State::sub_iac:
+            // IAC IAC is an escaped 255 inside the negotiation; only IAC SE ends it.
+            state_ = c == telnet::se ? State::data : State::sub;
+            break;
+        case State::data:
+        case State::stopped:
+            break;  // filter() handles these
+    }
+    return false;
 }
 
 }  // namespace hellod

@@ -23,6 +23,10 @@ class TelnetFilter final : public InputFilter {
     static constexpr std::string_view will_timing_mark{"\xff\xfb\x06", 3};
 
   private:
+    // One byte of a command sequence (the state is not data); true when it stands for a
+    // literal 0xFF of the input (IAC IAC).
+    bool command_byte(unsigned char c);
+
     enum class State : std::uint8_t { data, iac, option, sub, sub_iac, stopped };
     State state_ = State::data;
     std::uint8_t verb_ = 0;  // WILL/WONT/DO/DONT of the option being read
