@@ -105,10 +105,10 @@ fuzz: fuzz-deps
 	ctest --test-dir $(FUZZ_BUILD_DIR) --output-on-failure -L fuzz -j$(JOBS)
 
 format:
-	clang-format -i daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp bench/*/*.cpp bench/*/*.hpp
+	clang-format -i daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp tests/unit/*/*.cpp bench/*/*.cpp bench/*/*.hpp
 
 format-check:
-	clang-format --dry-run -Werror daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp bench/*/*.cpp bench/*/*.hpp
+	clang-format --dry-run -Werror daemon/*/*.cpp daemon/*/*.hpp tests/*/*.cpp tests/*/*.hpp tests/unit/*/*.cpp bench/*/*.cpp bench/*/*.hpp
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

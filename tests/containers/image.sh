@@ -142,7 +142,11 @@ context_is_clean() {
     }
     local top
     top=$(run_once --entrypoint /bin/sh "$CONTEXT_IMAGE" -c 'cd /context && ls -A | sort | paste -sd" "')
-    expect_out 'CMakeLists.txt LICENSE config daemon systemd' echo "$top" || return 1
+    expect_out 'CMakeLists.txt LICENSE config daemon docs systemd' echo "$top" || return 1
+    # Of docs/, only the man page, which the install step needs.
+    local docs
+    docs=$(run_once --entrypoint /bin/ls "$CONTEXT_IMAGE" /context/docs)
+    expect_out 'hellod.8' echo "$docs" || return 1
     # Nothing from a build tree or an editor inside the directories let in.
     local stray
     stray=$(run_once --entrypoint /bin/sh "$CONTEXT_IMAGE" -c \

@@ -1,4 +1,6 @@
 // open_udp_sockets: the listen addresses bound for UDP, with open_listeners' rules and errors.
+#include "net/listener.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,7 +11,6 @@
 #include "app/fatal_error.hpp"
 #include "net/address.hpp"
 #include "net/fd.hpp"
-#include "net/listener.hpp"
 
 namespace hellod::net {
 namespace {

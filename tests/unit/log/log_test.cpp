@@ -1,5 +1,7 @@
 // The log's two formats, read back from a real stderr: text byte for byte as it always was,
 // json as one strictly valid flat object per line.
+#include "log/log.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 
 #include "captured_stderr.hpp"
 #include "json_object.hpp"
-#include "log/log.hpp"
 #include "text/escape.hpp"
 
 namespace hellod {

@@ -5,7 +5,6 @@
 
 #include <vector>
 
-#include "app/reload_handler.hpp"
 #include "config/invocation.hpp"
 #include "config/setting_table.hpp"
 #include "log/log.hpp"
@@ -32,10 +31,6 @@ class Reload : public ::testing::Test {
     }
     std::shared_ptr<const Settings> reload(const Settings& running, const Environment& env = {}) {
         return reload_settings(args_, env, running).next;
-    }
-    // The daemon's whole SIGHUP step, logging settings applied included.
-    std::shared_ptr<const Settings> reload_and_apply(const Settings& running) {
-        return reload_and_report(args_, {}, running, false);
     }
 
     std::span<const char* const> args() const { return args_; }
@@ -112,26 +107,6 @@ TEST_F(Reload, WhoHellodServesAsWaitsForARestart) {
     EXPECT_EQ(next->group, "");
     EXPECT_FALSE(next->run_as_root);
     EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"welcome"}));
-}
-
-TEST_F(Reload, TheLogLevelTakesEffectAtOnce) {
-    const TempFile file("log-level = info\n");
-    const Settings running = start(file);
-    log::set_level(running.log_level);
-    file.rewrite("log-level = debug\n");
-    ASSERT_TRUE(reload_and_apply(running));
-    EXPECT_TRUE(log::enabled(LogLevel::debug));
-}
-
-TEST_F(Reload, TheLogFormatTakesEffectAtOnce) {
-    const TempFile file("log-format = text\n");
-    const Settings running = start(file);
-    log::set_format(running.log_format);
-    file.rewrite("log-format = json\n");
-    const auto next = reload_and_apply(running);
-    ASSERT_TRUE(next);
-    EXPECT_EQ(log::format(), LogFormat::json);
-    EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"log-format"}));
 }
 
 // Reading the settings again changes nothing by itself: the caller applies what it found.

@@ -1,0 +1,66 @@
+// What a correct session looks like, as --probe checks a server against it.
+#include "protocol/expectation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace hellod::protocol {
+namespace {
+
+TEST(Expectation, GreetingAnswersTheProbeLineWithTheTemplate) {
+    Options options;
+    options.reply = ReplyTemplate::parse("Hi %s.");
+    const Expectation expect(options);
+    EXPECT_EQ(expect.welcome(), "Welcome!");
+    EXPECT_EQ(expect.probe_line(), "probe");
+    EXPECT_TRUE(expect.is_answer("Hi probe."));
+    EXPECT_FALSE(expect.is_answer("Hello, probe!"));
+    EXPECT_EQ(expect.expected_answer(), "'Hi probe.'");
+    EXPECT_EQ(expect.exit_line(), "exit\r\n");
+    EXPECT_EQ(expect.farewell(), "Bye!");
+}
+
+TEST(Expectation, TimestampAnswersWithCtimesLayout) {
+    Options options;
+    options.protocol = Protocol::timestamp;
+    const Expectation expect(options);
+    EXPECT_TRUE(expect.is_answer("[Thu Sep 15 22:29:12 2016] probe"));
+    EXPECT_FALSE(expect.is_answer("[Thu Sep 15 22:29:12 2016] probe!"));
+    EXPECT_FALSE(expect.is_answer("[Thu Sep 15 22:29:1 2016] probe"));
+    EXPECT_FALSE(expect.is_answer("Thu Sep 15 22:29:12 2016] probe "));
+    EXPECT_EQ(expect.expected_answer(), "'[<date and time>] probe'");
+}
+
+TEST(Expectation, TheProbeLineFitsTheLimitAndIsNeverTheExitCommand) {
+    Options options;
+    options.max_line_bytes = 3;
+    EXPECT_EQ(Expectation(options).probe_line(), "pro");
+    options.exit_command = "pro";
+    EXPECT_EQ(Expectation(options).probe_line(), "qro");
+    options.max_line_bytes = 1;
+    options.exit_command = "p";
+    EXPECT_EQ(Expectation(options).probe_line(), "q");
+}
+
+TEST(Expectation, WithoutAnExitCommandOnlyTheEndOfInputEnds) {
+    Options options;
+    options.exit_command.clear();
+    EXPECT_EQ(Expectation(options).exit_line(), std::nullopt);
+    options.exit_command = "quit";
+    options.max_line_bytes = 3;  // can never arrive
+    EXPECT_EQ(Expectation(options).exit_line(), std::nullopt);
+}
+
+TEST(Expectation, RefusalLines) {
+    EXPECT_EQ(Expectation::refusal("Error: server busy, try again later"),
+              Expectation::Refusal::busy);
+    EXPECT_EQ(Expectation::refusal("Error: server shutting down"),
+              Expectation::Refusal::shutting_down);
+    EXPECT_EQ(Expectation::refusal("Welcome!"), Expectation::Refusal::none);
+    // Longer than either refusal line, so that an echo of one is not mistaken for it.
+    EXPECT_GT(Expectation::echo_payload.size(), 40u);
+}
+
+}  // namespace
+}  // namespace hellod::protocol

@@ -1,0 +1,212 @@
+// protocol/greeting: the reply template parsed and rendered, and the greeting protocol over a
+// socketpair (exactly the bytes of the spec, no network needed).
+#include "protocol/greeting.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "protocol/options.hpp"
+#include "session_harness.hpp"
+
+namespace hellod::protocol {
+namespace {
+
+testing::Conversation converse(const Options& settings, std::string_view input,
+                               bool close_input = true) {
+    return testing::converse([&](Stream& stream) { return run_greeting(stream, settings); }, input,
+                             close_input);
+}
+
+TEST(Greeting, SpecTranscript) {
+    const auto c = converse({}, "Michael\nTracy\nexit\n");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, Michael!\r\nHello, Tracy!\r\nBye!\r\n");
+    EXPECT_EQ(c.result.reason, EndReason::exit);
+    EXPECT_EQ(c.result.lines, 3u);
+}
+
+TEST(Greeting, TrimsSpacesAndTabsAndIgnoresEmptyLines) {
+    const auto c = converse({}, "  \t Ann \t\r\n\n   \n\t\nexit\n");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, Ann!\r\nBye!\r\n");
+}
+
+TEST(Greeting, ExitCommandIsMatchedAfterTrimmingAndExactly) {
+    const auto c = converse({}, "EXIT\n exit \n");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, EXIT!\r\nBye!\r\n");
+}
+
+TEST(Greeting, PartialLineAtEofIsAnswered) {
+    const auto c = converse({}, "Zed");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, Zed!\r\n");
+    EXPECT_EQ(c.result.reason, EndReason::eof);
+}
+
+TEST(Greeting, LineLimitCountsBytesWithoutTheTerminator) {
+    Options s;
+    s.max_line_bytes = 5;
+    const auto c = converse(s, "12345\r\n123456\nabcdefghijklmnop\nok\n");
+    EXPECT_EQ(c.output,
+              "Welcome!\r\nHello, 12345!\r\nError: line too long (limit 5 bytes)\r\n"
+              "Error: line too long (limit 5 bytes)\r\nHello, ok!\r\n");
+}
+
+TEST(Greeting, TemplateWelcomeFarewellAndExitCommandComeFromSettings) {
+    Options s;
+    s.welcome = "";
+    s.farewell = "";
+    s.exit_command = "quit";
+    s.reply = ReplyTemplate::parse("100%% %s");
+    const auto c = converse(s, "x\nexit\nquit\nnever\n");
+    EXPECT_EQ(c.output, "100% x\r\n100% exit\r\n");
+    EXPECT_EQ(c.result.reason, EndReason::exit);
+}
+
+TEST(Greeting, TelnetNegotiationIsRemovedAndIacIacIsOneByte) {
+    using namespace std::string_literals;  // the input holds a NUL
+    const auto c = converse({},
+                            "\xff\xfb\x01Mi\xff\xffke\n\xff\xfa\x18\x00xterm\xff\xf0"
+                            "Ann\n"s);
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, Mi\xffke!\r\nHello, Ann!\r\n");
+}
+
+TEST(Greeting, TelnetInterruptProcessEndsTheSessionLikeExit) {
+    const auto c = converse({},
+                            "Bob\n\xff\xf4"
+                            "after\n",
+                            false);
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, Bob!\r\nBye!\r\n");
+    EXPECT_EQ(c.result.reason, EndReason::exit);
+}
+
+TEST(Greeting, TelnetTimingMarkIsAnsweredSoTelnetShowsTheFarewell) {
+    // telnet's Ctrl-C: IAC IP IAC DO TIMING-MARK; it shows nothing until IAC WILL TIMING-MARK.
+    const auto c = converse({}, "\xff\xf4\xff\xfd\x06", false);
+    EXPECT_EQ(c.output,
+              "Welcome!\r\n\xff\xfb\x06"
+              "Bye!\r\n");
+}
+
+TEST(Greeting, TimingMarkMidSessionIsAnsweredAfterTheLineBeforeIt) {
+    const auto c = converse({},
+                            "a\n\xff\xfd\x06"
+                            "b\n");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, a!\r\n\xff\xfb\x06Hello, b!\r\n");
+}
+
+TEST(Greeting, TelnetBreakEndsTheSessionToo) {
+    const auto c = converse({}, "\xff\xf3", false);
+    EXPECT_EQ(c.output, "Welcome!\r\nBye!\r\n");
+}
+
+TEST(Greeting, RepliesAreByteFaithful) {
+    const std::string odd("Zo\xc3\xab \x01\x7f\xfe", 9);
+    const auto c = converse({}, odd + "\n");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, " + odd + "!\r\n");
+}
+
+}  // namespace
+}  // namespace hellod::protocol
+
+// ---------------------------------------------------------------------------------------------
+// The reply template
+
+namespace hellod {
+namespace {
+
+std::string render(const ReplyTemplate& reply, std::string_view line) {
+    std::string out;
+    reply.render(line, out);
+    return out;
+}
+
+// The message parse() throws for `text`, or "" (and a failure) if it accepts it.
+std::string parse_error(std::string_view text) {
+    try {
+        ReplyTemplate::parse(text);
+    } catch (const std::invalid_argument& e) {
+        const std::string message = e.what();
+        EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+        return message;
+    }
+    ADD_FAILURE() << "accepted '" << text << "'";
+    return {};
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+TEST(ReplyTemplate, DefaultGreets) {
+    const ReplyTemplate reply;
+    EXPECT_EQ(reply.source(), "Hello, %s!");
+    EXPECT_EQ(render(reply, "Michael"), "Hello, Michael!");
+    EXPECT_EQ(reply, ReplyTemplate::parse("Hello, %s!"));
+}
+
+TEST(ReplyTemplate, RenderAppends) {
+    std::string out = "> ";
+    ReplyTemplate().render("Tracy", out);
+    EXPECT_EQ(out, "> Hello, Tracy!");
+}
+
+TEST(ReplyTemplate, SlotAnywhere) {
+    EXPECT_EQ(render(ReplyTemplate::parse("%s"), "x"), "x");
+    EXPECT_EQ(render(ReplyTemplate::parse("%s!"), "x"), "x!");
+    EXPECT_EQ(render(ReplyTemplate::parse("Hi %s"), "x"), "Hi x");
+}
+
+TEST(ReplyTemplate, DoublePercentIsLiteral) {
+    const auto reply = ReplyTemplate::parse("100%% %s, 50%%");
+    EXPECT_EQ(render(reply, "sure"), "100% sure, 50%");
+    EXPECT_EQ(reply.source(), "100%% %s, 50%%");
+    EXPECT_EQ(render(ReplyTemplate::parse("%%s %s"), "a"), "%s a");
+}
+
+TEST(ReplyTemplate, WithoutSlotEveryLineGetsTheSameReply) {
+    const auto reply = ReplyTemplate::parse("OK");
+    EXPECT_EQ(render(reply, "anything"), "OK");
+    EXPECT_EQ(render(reply, ""), "OK");
+    EXPECT_EQ(render(ReplyTemplate::parse(""), "x"), "");
+}
+
+TEST(ReplyTemplate, LineIsNotInterpreted) {
+    const ReplyTemplate reply;
+    EXPECT_EQ(render(reply, "%s %d %%"), "Hello, %s %d %%!");
+    EXPECT_EQ(render(reply, "Grüße, \xff\x01"), "Hello, Grüße, \xff\x01!");
+}
+
+TEST(ReplyTemplate, PercentsAroundTheSlot) {
+    const auto reply = ReplyTemplate::parse("[%%%s%%]");
+    EXPECT_EQ(render(reply, "abc"), "[%abc%]");
+}
+
+TEST(ReplyTemplate, RejectsOtherConversions) {
+    const auto message = parse_error("Hello, %d!");
+    EXPECT_TRUE(contains(message, "'%d' at byte 8 is not allowed")) << message;
+    EXPECT_TRUE(contains(message, "%%")) << message;
+    EXPECT_TRUE(contains(parse_error("%S"), "'%S' at byte 1")) << parse_error("%S");
+    EXPECT_TRUE(contains(parse_error("%s %n"), "'%n' at byte 4"));
+    EXPECT_TRUE(contains(parse_error("% s"), "'% ' at byte 1"));
+}
+
+TEST(ReplyTemplate, RejectsTrailingLonePercent) {
+    EXPECT_TRUE(contains(parse_error("100%"), "lone '%' at byte 4"));
+    EXPECT_TRUE(contains(parse_error("%"), "lone '%' at byte 1"));
+    EXPECT_TRUE(contains(parse_error("%s %%%"), "lone '%' at byte 6"));
+}
+
+TEST(ReplyTemplate, RejectsSecondSlot) {
+    const auto message = parse_error("%s and %s");
+    EXPECT_TRUE(contains(message, "holds %s more than once")) << message;
+    EXPECT_TRUE(contains(message, "bytes 1 and 8")) << message;
+}
+
+TEST(ReplyTemplate, ErrorShowsControlBytesEscaped) {
+    EXPECT_TRUE(contains(parse_error("%\x01"), "'%\\x01'"));
+    EXPECT_TRUE(contains(parse_error("%\xc3\xa9"), "'%\\xc3'"));
+}
+
+}  // namespace
+}  // namespace hellod
