@@ -9,6 +9,7 @@
 #include "config/invocation.hpp"
 #include "config/setting_table.hpp"
 #include "log/log.hpp"
+#include "reload_fixture.hpp"
 #include "temp_file.hpp"
 
 namespace hellod {
@@ -16,28 +17,11 @@ namespace {
 
 using testing::TempFile;
 
-class ReloadHandler : public ::testing::Test {
+class ReloadHandler : public testing::ReloadFixture {
   protected:
-    void SetUp() override { saved_level_ = log::threshold.load(); }
-    void TearDown() override {
-        log::threshold.store(saved_level_);
-        log::set_format(LogFormat::text);
-    }
-
-    // Starts "hellod --config FILE" as main() would, then returns the running settings.
-    Settings start(const TempFile& file) {
-        path_ = file.path();
-        args_ = {"hellod", "--config", path_.c_str()};
-        return parse_invocation(args_, {}).settings;
-    }
     std::shared_ptr<const Settings> reload_and_apply(const Settings& running) {
-        return reload_and_report(args_, {}, running, false);
+        return reload_and_report(args(), {}, running, false);
     }
-
-  private:
-    std::string path_;
-    std::vector<const char*> args_;
-    int saved_level_ = 0;
 };
 
 TEST_F(ReloadHandler, TheLogLevelTakesEffectAtOnce) {

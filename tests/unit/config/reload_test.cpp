@@ -8,6 +8,7 @@
 #include "config/invocation.hpp"
 #include "config/setting_table.hpp"
 #include "log/log.hpp"
+#include "reload_fixture.hpp"
 #include "temp_file.hpp"
 
 namespace hellod {
@@ -15,30 +16,11 @@ namespace {
 
 using testing::TempFile;
 
-class Reload : public ::testing::Test {
+class Reload : public testing::ReloadFixture {
   protected:
-    void SetUp() override { saved_level_ = log::threshold.load(); }
-    void TearDown() override {
-        log::threshold.store(saved_level_);
-        log::set_format(LogFormat::text);
-    }
-
-    // Starts "hellod --config FILE" as main() would, then returns the running settings.
-    Settings start(const TempFile& file, const Environment& env = {}) {
-        path_ = file.path();  // the command line outlives the file in one test
-        args_ = {"hellod", "--config", path_.c_str()};
-        return parse_invocation(args_, env).settings;
-    }
     std::shared_ptr<const Settings> reload(const Settings& running, const Environment& env = {}) {
-        return reload_settings(args_, env, running).next;
+        return reload_settings(args(), env, running).next;
     }
-
-    std::span<const char* const> args() const { return args_; }
-
-  private:
-    std::string path_;
-    std::vector<const char*> args_;
-    int saved_level_ = 0;
 };
 
 TEST_F(Reload, NewValuesApply) {
