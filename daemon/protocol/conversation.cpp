@@ -1,6 +1,5 @@
 #include "protocol/conversation.hpp"
 
-#include <optional>
 #include <string>
 
 #include "log/log.hpp"
@@ -42,14 +41,14 @@ class Conversation {
             answer_timing_marks();
             const Stream::Line line = raw ? read_chunk(stream_, options_.max_line_bytes)
                                           : stream_.read_line(options_.max_line_bytes);
-            if (auto end = take(line)) return *end;
+            if (take(line)) return std::move(end_);
         }
     }
 
   private:
-    // What one read brought; a result when the session ends with it.
-    std::optional<SessionResult> take(const Stream::Line& line) {
-        Stream::Status written = Stream::Status::ok;
+    // What one read brought; true when the session ends with it, end_ saying how. (A flag rather
+    // than an optional result: this runs once a line.)
+    bool take(const Stream::Line& line) {
         switch (line.status) {
             case Stream::Status::ok:
                 ++lines_;
@@ -58,36 +57,42 @@ class Conversation {
             case Stream::Status::too_long:
                 ++lines_;
                 HLOG(debug) << peer_ << " line longer than " << options_.max_line_bytes << " bytes";
-                written = send_line("Error: line too long (limit " +
-                                    std::to_string(options_.max_line_bytes) + " bytes)");
-                break;
+                if (send_line("Error: line too long (limit " +
+                              std::to_string(options_.max_line_bytes) + " bytes)") !=
+                    Stream::Status::ok)
+                    return end(failed());
+                return false;
             case Stream::Status::interrupted:  // telnet IAC IP / IAC BRK: as the exit command
                 HLOG(debug) << peer_ << " sent telnet interrupt";
                 answer_timing_marks();
-                return farewell();
+                return end(farewell());
             case Stream::Status::eof:
-                return SessionResult{EndReason::eof, lines_, {}};
+                return end({EndReason::eof, lines_, {}});
             case Stream::Status::timeout:
                 stream_.write(idle_line);
-                return SessionResult{EndReason::idle, lines_, {}};
+                return end({EndReason::idle, lines_, {}});
             case Stream::Status::cancelled:
                 stream_.write(shutdown_line);
-                return SessionResult{EndReason::shutdown, lines_, {}};
+                return end({EndReason::shutdown, lines_, {}});
             case Stream::Status::error:
-                return failed();
+                break;
         }
-        if (written != Stream::Status::ok) return failed();
-        return std::nullopt;
+        return end(failed());
     }
 
-    std::optional<SessionResult> answer(std::string_view text) {
-        if (text.empty()) return std::nullopt;
-        if (!options_.exit_command.empty() && text == options_.exit_command) return farewell();
+    bool answer(std::string_view text) {
+        if (text.empty()) return false;
+        if (!options_.exit_command.empty() && text == options_.exit_command) return end(farewell());
         out_.clear();
         answerer_.answer(text, out_);
         out_ += crlf;
-        if (stream_.write(out_) != Stream::Status::ok) return failed();
-        return std::nullopt;
+        if (stream_.write(out_) != Stream::Status::ok) return end(failed());
+        return false;
+    }
+
+    bool end(SessionResult result) {
+        end_ = std::move(result);
+        return true;
     }
 
     Stream::Status send_line(std::string_view text) {
@@ -118,6 +123,7 @@ class Conversation {
     TelnetFilter telnet_;
     std::uint64_t lines_ = 0;
     std::string out_;  // reused for every reply: no allocation per line once it has grown
+    SessionResult end_;
 };
 
 }  // namespace

@@ -5,20 +5,6 @@
 
 namespace hellod {
 
-std::string_view trim_left(std::string_view text) {
-    const auto start = text.find_first_not_of(blanks);
-    return start == std::string_view::npos ? std::string_view{} : text.substr(start);
-}
-
-std::string_view trim_right(std::string_view text) {
-    const auto end = text.find_last_not_of(blanks);
-    return end == std::string_view::npos ? std::string_view{} : text.substr(0, end + 1);
-}
-
-std::string_view trim(std::string_view text) {
-    return trim_right(trim_left(text));
-}
-
 char ascii_lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }

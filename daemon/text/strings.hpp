@@ -10,9 +10,18 @@ namespace hellod {
 // Spaces and tabs: what the protocol trims from a line and the config dialect around a value.
 inline constexpr std::string_view blanks = " \t";
 
-std::string_view trim_left(std::string_view text);
-std::string_view trim_right(std::string_view text);
-std::string_view trim(std::string_view text);
+// Inline: the protocol trims every line.
+inline std::string_view trim_left(std::string_view text) {
+    const auto start = text.find_first_not_of(blanks);
+    return start == std::string_view::npos ? std::string_view{} : text.substr(start);
+}
+inline std::string_view trim_right(std::string_view text) {
+    const auto end = text.find_last_not_of(blanks);
+    return end == std::string_view::npos ? std::string_view{} : text.substr(0, end + 1);
+}
+inline std::string_view trim(std::string_view text) {
+    return trim_right(trim_left(text));
+}
 
 // Not std::tolower: that follows the global locale, and the names compared are plain ASCII.
 char ascii_lower(char c);
