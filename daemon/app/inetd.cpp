@@ -13,7 +13,6 @@
 #include <string>
 
 #include "app/fatal_error.hpp"
-#include "app/reload_handler.hpp"
 #include "app/serve_as.hpp"
 #include "app/signals.hpp"
 #include "log/log.hpp"
@@ -66,7 +65,6 @@ InetdConnection take_inetd_connection(std::optional<net::InheritedSockets> inher
 int serve_inetd(const Invocation& invocation, std::optional<net::InheritedSockets> inherited) {
     const Settings& settings = invocation.settings;
     auto connection = take_inetd_connection(std::move(inherited));
-    use_log_settings(settings);
     log::init(connection.stderr_was_connection ? log::Destination::syslog
                                                : log::detect_destination());
     for (const auto& warning : invocation.warnings)
