@@ -1,6 +1,7 @@
 #include "app/fatal_error.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <iostream>
 #include <system_error>
 
@@ -82,6 +83,8 @@ std::string fatal_sentence(const std::exception& error) {
 // inetd, where stderr is the client, it goes to syslog instead. Once the settings ask for json,
 // it is a json error line: a log pipeline must never meet a line it cannot parse.
 void report_fatal(const std::string& sentence) {
+    // What was logged before the failure comes before it, if stderr takes it soon.
+    (void)log::flush(std::chrono::milliseconds(500));
     if (log::destination() == log::Destination::syslog) {
         log::write(LogLevel::error, sentence);
         return;

@@ -1,6 +1,7 @@
 // hellod: parse the settings and do what they ask: serve (app/daemon), serve one inetd session
 // (app/inetd), probe a server (app/probe), or print help, the version, the settings, or a
 // verdict on them. A failure ends it with one sentence and a sysexits code (app/fatal_error).
+#include <chrono>
 #include <iostream>
 #include <span>
 
@@ -12,6 +13,7 @@
 #include "app/test_config.hpp"
 #include "config/invocation.hpp"
 #include "config/to_ini.hpp"
+#include "log/log.hpp"
 #include "net/inherited_sockets.hpp"
 
 namespace {
@@ -46,10 +48,15 @@ int run(std::span<const char* const> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    int code = 0;
     try {
-        return run(std::span<const char* const>(argv, static_cast<std::size_t>(argc)));
+        code = run(std::span<const char* const>(argv, static_cast<std::size_t>(argc)));
     } catch (const std::exception& e) {
         hellod::report_fatal(hellod::fatal_sentence(e));
-        return hellod::exit_code_for(e);
+        code = hellod::exit_code_for(e);
     }
+    // The queued lines get a moment to reach stderr; a reader that has stopped reading does not
+    // get to hold the exit.
+    hellod::log::finish(std::chrono::milliseconds(500));
+    return code;
 }

@@ -1,23 +1,27 @@
 // The one translation unit that includes Boost.Log: its headers are heavy to compile.
 #include "log/log.hpp"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/log/attributes/value_extraction.hpp>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions/message.hpp>
-#include <boost/log/sinks/auto_newline_mode.hpp>
-#include <boost/log/sinks/sync_frontend.hpp>
-#include <boost/log/sinks/text_ostream_backend.hpp>
+#include <boost/log/sinks/async_frontend.hpp>
+#include <boost/log/sinks/basic_sink_backend.hpp>
+#include <boost/log/sinks/bounded_fifo_queue.hpp>
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/sources/severity_logger.hpp>
-#include <boost/log/utility/formatting_ostream.hpp>
 #include <boost/shared_ptr.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "log/line_format.hpp"
@@ -27,42 +31,129 @@ namespace {
 
 namespace bl = boost::log;
 
-Destination g_destination = Destination::terminal;
+std::atomic<Destination> g_destination{Destination::terminal};
 // Read once per line, so a reload that flips it never produces a line of two formats.
 std::atomic<LogFormat> g_format{LogFormat::text};
 
-using Sink = bl::sinks::synchronous_sink<bl::sinks::text_ostream_backend>;
+// Lines handed to the sink, and lines it is done with (written, dropped, or given up on):
+// flush() waits for the second to catch up with the first.
+std::atomic<std::uint64_t> g_submitted{0};
+std::atomic<std::uint64_t> g_settled{0};
+std::atomic<std::uint64_t> g_dropped{0};
+std::atomic<std::uint64_t> g_dropped_unreported{0};
+// Set by finish(): the writer stops waiting for stderr and lets the rest go.
+std::atomic<bool> g_abandon{false};
+
+// How often a writer waiting for stderr looks at g_abandon.
+constexpr int abandon_check_ms = 50;
+// The most one write(2) sends to a pipe: up to PIPE_BUF bytes a pipe takes whole or not at all,
+// so a write that poll(2) said may go cannot block, and a line no longer than that is never
+// split by another process writing to the same pipe.
+constexpr std::size_t write_chunk = 4096;
+
+// A full queue drops the new line rather than make a session or the acceptor wait for stderr.
+struct CountDrops {
+    template <typename Lock>
+    static bool on_overflow(const bl::record_view&, Lock&) {
+        g_dropped.fetch_add(1, std::memory_order_relaxed);
+        g_dropped_unreported.fetch_add(1, std::memory_order_relaxed);
+        g_settled.fetch_add(1, std::memory_order_release);
+        return false;
+    }
+    static void on_queue_space_available() {}
+    static void interrupt() {}
+};
+
+// Writes all of `data` to stderr, waiting for room in poll(2) rather than in write(2) so that
+// finish() can end the wait. Returns false if the line was given up on.
+bool write_all(std::string_view data) {
+    while (!data.empty()) {
+        // Once given up, a line that cannot go at once does not go at all: the rest of the
+        // queue must not wait abandon_check_ms each.
+        const bool abandoned = g_abandon.load(std::memory_order_relaxed);
+        pollfd wait{STDERR_FILENO, POLLOUT, 0};
+        const int ready = ::poll(&wait, 1, abandoned ? 0 : abandon_check_ms);
+        if (ready < 0 && errno != EINTR) return false;
+        if (ready <= 0) {
+            if (abandoned) return false;
+            continue;
+        }
+        // Closed, or a reader gone for good: nothing more can be written.
+        if ((wait.revents & (POLLERR | POLLNVAL)) != 0) return false;
+        const ssize_t sent =
+            ::write(STDERR_FILENO, data.data(), std::min(data.size(), write_chunk));
+        if (sent < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(sent));
+    }
+    return true;
+}
+
+void deliver(LogLevel level, std::string_view line) {
+    if (g_destination.load(std::memory_order_relaxed) == Destination::syslog) {
+        ::syslog(syslog_priority(level), "%.*s", static_cast<int>(line.size()), line.data());
+        return;
+    }
+    (void)write_all(line);
+}
+
+std::string dropped_text(std::uint64_t count) {
+    return std::to_string(count) + " log line" + (count == 1 ? " was" : "s were") +
+           " dropped: the log's reader (stderr) was not taking them as fast as they came, and "
+           "hellod does not wait for it";
+}
+
+// The writer's end of the queue: one thread, fed by Boost.Log's asynchronous frontend.
+class LineWriter : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_feeding> {
+  public:
+    void consume(const bl::record_view& record) {
+        if (const auto dropped = g_dropped_unreported.exchange(0, std::memory_order_relaxed)) {
+            const auto destination = g_destination.load(std::memory_order_relaxed);
+            std::string notice = render_line(LogLevel::warning, dropped_text(dropped), destination,
+                                             g_format.load(std::memory_order_relaxed));
+            if (destination != Destination::syslog) notice += '\n';
+            deliver(LogLevel::warning, notice);
+        }
+        const auto level = bl::extract_or_default<LogLevel>("Severity", record, LogLevel::info);
+        if (const auto line = record[bl::expressions::smessage]) deliver(level, line.get());
+        g_settled.fetch_add(1, std::memory_order_release);
+    }
+};
+
+using Sink = bl::sinks::asynchronous_sink<LineWriter,
+                                          bl::sinks::bounded_fifo_queue<queue_lines, CountDrops>>;
 
 bl::sources::severity_logger_mt<LogLevel>& logger() {
     static bl::sources::severity_logger_mt<LogLevel> instance;
     return instance;
 }
 
+std::once_flag g_sink_once;
+std::atomic<bool> g_sink_installed{false};
+
+// Once per process: later init() calls change only the destination, so no queued line is lost
+// to a sink being replaced.
 void install_sink() {
-    auto backend = boost::make_shared<bl::sinks::text_ostream_backend>();
-    // std::clog shares stderr's descriptor, unbuffered. The line arrives with its newline, so
-    // the backend adds none: a newline of its own would be a second write(2), and another
-    // process writing to the same pipe could land between the two.
-    backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, [](std::ostream*) {}));
-    backend->set_auto_newline_mode(bl::sinks::auto_newline_mode::insert_if_missing);
-    backend->auto_flush(true);
-    auto sink = boost::make_shared<Sink>(backend);
-    sink->set_formatter([](const bl::record_view& record, bl::formatting_ostream& stream) {
-        stream << record[bl::expressions::smessage];
+    std::call_once(g_sink_once, [] {
+        auto sink = boost::make_shared<Sink>(boost::make_shared<LineWriter>());
+        bl::core::get()->remove_all_sinks();
+        bl::core::get()->add_sink(sink);
+        g_sink_installed.store(true, std::memory_order_release);
     });
-    bl::core::get()->remove_all_sinks();
-    bl::core::get()->add_sink(sink);
 }
 
-// The prefix is built before the line reaches Boost.Log rather than in a Boost.Log formatter so
-// that the whole line, prefix included, is one string: one write(2), never interleaved with
-// another thread's.
+// The whole line, prefix included, is built before it reaches Boost.Log, so that it is one
+// string: one write(2), never interleaved with another thread's.
 void emit(LogLevel level, std::string line) {
-    if (g_destination == Destination::syslog) {
-        ::syslog(syslog_priority(level), "%s", line.c_str());
+    if (g_destination.load(std::memory_order_relaxed) != Destination::syslog) line += '\n';
+    if (!g_sink_installed.load(std::memory_order_acquire)) {
+        // Before init(): there is no writer thread yet, and nothing to keep in order with.
+        (void)write_all(line);
         return;
     }
-    line += '\n';
+    g_submitted.fetch_add(1, std::memory_order_relaxed);
     BOOST_LOG_SEV(logger(), level) << line;
 }
 
@@ -83,11 +174,11 @@ Destination detect_destination() {
 }
 
 void init(Destination destination) {
-    g_destination = destination;
-    if (destination == Destination::syslog)
-        ::openlog("hellod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-    else
-        install_sink();
+    // Lines already queued were rendered for the old destination: let them out first.
+    (void)flush(std::chrono::seconds(1));
+    if (destination == Destination::syslog) ::openlog("hellod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    g_destination.store(destination, std::memory_order_relaxed);
+    install_sink();
 }
 
 void init(LogLevel level, Destination destination, LogFormat format) {
@@ -97,7 +188,7 @@ void init(LogLevel level, Destination destination, LogFormat format) {
 }
 
 Destination destination() noexcept {
-    return g_destination;
+    return g_destination.load(std::memory_order_relaxed);
 }
 
 void set_level(LogLevel level) noexcept {
@@ -114,12 +205,39 @@ LogFormat format() noexcept {
 
 void write(LogLevel level, std::string_view message) {
     if (!enabled(level)) return;
-    emit(level, render_line(level, message, g_destination, format()));
+    emit(level, render_line(level, message, destination(), format()));
 }
 
 void write_access(const AccessRecord& record) {
     if (!enabled(LogLevel::info)) return;
-    emit(LogLevel::info, render_access(record, g_destination, format()));
+    emit(LogLevel::info, render_access(record, destination(), format()));
+}
+
+bool flush(std::chrono::milliseconds limit) {
+    // A short sleep between looks: this waits only at the end, or in tests, never per line.
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    const auto target = g_submitted.load(std::memory_order_relaxed);
+    while (g_settled.load(std::memory_order_acquire) < target) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+void finish(std::chrono::milliseconds limit) {
+    if (!g_sink_installed.load(std::memory_order_acquire)) return;
+    if (flush(limit)) {
+        // The reader came back, but no line came after the drops to carry their count.
+        if (const auto dropped = g_dropped_unreported.exchange(0, std::memory_order_relaxed)) {
+            write(LogLevel::warning, dropped_text(dropped));
+            (void)flush(limit);
+        }
+    }
+    g_abandon.store(true, std::memory_order_relaxed);
+}
+
+std::uint64_t dropped() noexcept {
+    return g_dropped.load(std::memory_order_relaxed);
 }
 
 std::string render(LogLevel level, std::string_view message, Destination destination) {

@@ -40,8 +40,23 @@ void set_level(LogLevel level) noexcept;
 void set_format(LogFormat format) noexcept;
 LogFormat format() noexcept;
 
-// One line; the caller escapes client-supplied text (see escape.hpp).
+// One line; the caller escapes client-supplied text (see escape.hpp). Never waits for the
+// reader of stderr: lines go through a bounded queue to a thread of their own, and when the
+// queue is full (the reader stalled) the line is dropped and counted; the next line that gets
+// through is preceded by a warning saying how many were dropped.
 void write(LogLevel level, std::string_view message);
+
+// Waits until every line given so far has been written or dropped, for at most `limit`;
+// returns whether it got there. For what must come after the log (a fatal sentence written
+// straight to stderr, a test that reads back what was logged).
+bool flush(std::chrono::milliseconds limit);
+// The last thing before the process exits: flush(limit), then give up on what stderr has not
+// taken, so that a reader that stopped reading cannot hold the exit.
+void finish(std::chrono::milliseconds limit);
+// Lines dropped so far because the queue was full.
+std::uint64_t dropped() noexcept;
+// How many lines the queue holds before it drops.
+inline constexpr std::size_t queue_lines = 4096;
 
 // One connection's access line, logged at info; in text (detail="..." last, when there is one)
 //   access peer=192.0.2.1:5555 host="a.example" duration=0.012s lines=5 in=31 out=63 end=exit

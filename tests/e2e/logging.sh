@@ -215,4 +215,85 @@ t_log_json_fatal() {
     expect_fatal b 64 'hellod: --max-connections: '
 }
 
-CASES+=(log_json_sessions log_json_busy log_json_reload log_json_journal log_json_fatal)
+# The number of threads PID has now.
+thread_count() {
+    local key value
+    while read -r key value _; do
+        [[ $key == Threads: ]] && { echo "$value"; return 0; }
+    done <"/proc/$1/status"
+    echo 0
+}
+
+# short_sessions PORT N: N sessions, each connecting, reading its first line and closing. Fails
+# the case if one gets no line (accepting stopped). Leaves the most threads seen in MOST_THREADS.
+short_sessions() {
+    local port=$1 n=$2 pid=$3 i fd line threads
+    for ((i = 0; i < n; i++)); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "session $i of $n: cannot connect"
+        IFS= read -r -t "$WAIT" -u "$fd" line ||
+            fail "session $i of $n: no first line within ${WAIT}s (has accepting stopped?)"
+        exec {fd}<&-
+        if ((i % 50 == 0)); then
+            threads=$(thread_count "$pid")
+            ((threads > MOST_THREADS)) && MOST_THREADS=$threads
+        fi
+    done
+}
+
+# A log reader that stops reading (a stuck journald, `hellod | less` paused) must not stop the
+# daemon: sessions and accepts go on, the threads stay bounded by max-connections plus the
+# parked ones and a few of hellod's own, the lines that could not wait are dropped and counted
+# once the reader is back, and SIGTERM ends it within shutdown-timeout plus a second. stderr is
+# a FIFO this shell holds open for reading and never reads. At debug the accept thread logs
+# too, so a blocking log would also stop accepting.
+t_log_reader_stalls() {
+    local fifo=$CASE_DIR/stderr.fifo hold pid port reader fd line
+    mkfifo "$fifo"
+    exec {hold}<>"$fifo"
+    "$HELLOD" "${SERVE_AS[@]}" --listen 127.0.0.1:0 --log-level debug --max-connections 20 \
+        --shutdown-timeout 2 2>"$fifo" >/dev/null </dev/null &
+    pid=$!
+    KILL_PIDS+=("$pid")
+    port=$(proc_listen_port "$pid") || fail "hellod did not start listening"
+
+    # 3000 sessions log some 9000 lines: the pipe holds 64 KiB of them and the queue 4096.
+    MOST_THREADS=0
+    short_sessions "$port" 3000 "$pid"
+    # 20 sessions, 64 parked threads, the main, log, resolver and UDP threads, and slack for
+    # threads that are ending: before the log was asynchronous this was over 2000.
+    ((MOST_THREADS <= 100)) || fail "$MOST_THREADS threads while the log reader was stalled"
+
+    # The reader comes back: the next line that gets through is preceded by the count.
+    HD_LOG[d]=$CASE_DIR/d.log
+    : >"${HD_LOG[d]}"
+    cat <&"$hold" >"${HD_LOG[d]}" &
+    reader=$!
+    KILL_PIDS+=("$reader")
+    exec {fd}< <(exec tail -n +1 -s 0.1 --pid="$pid" -f "${HD_LOG[d]}" 2>/dev/null)
+    KILL_PIDS+=("$!")
+    HD_LOGFD[d]=$fd
+    short_sessions "$port" 1 "$pid"
+    must_log d 'warn  ([0-9]+) log lines were dropped: the log.s reader \(stderr\) was not taking them' \
+        'the count of dropped lines'
+    echo "most threads: $MOST_THREADS; dropped and counted: ${BASH_REMATCH[1]} lines" >&2
+
+    # It stalls again, with the pipe full, and a session is open: SIGTERM still ends hellod in
+    # time. (shutdown-timeout 2, plus a second.)
+    kill "$reader"
+    wait "$reader" 2>/dev/null
+    short_sessions "$port" 1000 "$pid"
+    local held
+    exec {held}<>"/dev/tcp/127.0.0.1/$port"
+    IFS= read -r -t "$WAIT" -u "$held" line || fail "the held session got no welcome"
+    local t0
+    t0=$(now_ms)
+    kill -TERM "$pid"
+    wait_exit "$pid" 3 || fail "hellod still running 3 s after SIGTERM with its log reader stalled"
+    wait "$pid"
+    local rc=$?
+    ((rc == 0)) || fail "exit status $rc after SIGTERM, wanted 0"
+    echo "exited $(($(now_ms) - t0)) ms after SIGTERM" >&2
+    exec {held}<&- {hold}<&-
+}
+
+CASES+=(log_reader_stalls log_json_sessions log_json_busy log_json_reload log_json_journal log_json_fatal)

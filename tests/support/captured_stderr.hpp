@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "log/log.hpp"
 #include "temp_file.hpp"
 
 namespace hellod::testing {
@@ -21,6 +23,9 @@ namespace hellod::testing {
 class CapturedStderr {
   public:
     CapturedStderr() : file_("") {
+        // Lines logged before belong to the old stderr, and the log writes from a thread of
+        // its own: let it catch up before descriptor 2 changes under it, here and in restore().
+        (void)log::flush(std::chrono::seconds(5));
         std::clog.flush();
         std::fflush(stderr);
         saved_ = ::dup(STDERR_FILENO);
@@ -50,6 +55,7 @@ class CapturedStderr {
   private:
     void restore() {
         if (saved_ < 0) return;
+        (void)log::flush(std::chrono::seconds(5));
         std::clog.flush();
         ::dup2(saved_, STDERR_FILENO);
         ::close(saved_);

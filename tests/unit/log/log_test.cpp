@@ -2,12 +2,15 @@
 // json as one strictly valid flat object per line.
 #include "log/log.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -316,6 +319,7 @@ TEST_F(LogFormats, EachLineIsOneWrite) {
         log::write(LogLevel::info, "one");
         log::write_access(hostile_access());
     }
+    ASSERT_TRUE(log::flush(5s));
     ::dup2(saved, STDERR_FILENO);
     ::close(saved);
     ::close(pair[1]);
@@ -329,6 +333,65 @@ TEST_F(LogFormats, EachLineIsOneWrite) {
         EXPECT_TRUE(packet.ends_with('\n')) << packet;
         EXPECT_EQ(packet.find('\n'), packet.size() - 1) << packet;
     }
+}
+
+// A reader that stops reading (a stalled journald, a paused pager) never makes a writer wait: the
+// lines beyond the pipe and the queue are dropped, and once the reader is back the next line is
+// preceded by their count. Were write() to wait for the reader, this test would hang.
+TEST_F(LogFormats, AStalledReaderCostsLinesNotWaits) {
+    log::init(LogLevel::info, log::Destination::terminal, LogFormat::text);
+    int pipe_ends[2];
+    ASSERT_EQ(::pipe2(pipe_ends, O_CLOEXEC), 0);
+    std::clog.flush();
+    const int saved = ::dup(STDERR_FILENO);
+    ASSERT_GE(::dup2(pipe_ends[1], STDERR_FILENO), 0);
+    ::close(pipe_ends[1]);
+    const auto dropped_before = log::dropped();
+    // The pipe holds 64 KiB, some 1,300 of these; the queue log::queue_lines more.
+    const std::size_t lines = log::queue_lines + 4000;
+    for (std::size_t i = 0; i < lines; ++i)
+        log::write(LogLevel::info, "line " + std::to_string(i) + " of a log nobody reads yet");
+    const auto dropped = log::dropped() - dropped_before;
+    EXPECT_GT(dropped, 0u);
+
+    std::string text;
+    std::thread reader([&] {
+        char buffer[65536];
+        for (ssize_t n; (n = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0;)
+            text.append(buffer, static_cast<std::size_t>(n));
+    });
+    EXPECT_TRUE(log::flush(5s));  // the queue empties into the pipe as the reader reads
+    log::write(LogLevel::info, "the reader is back");
+    EXPECT_TRUE(log::flush(5s));
+    ::dup2(saved, STDERR_FILENO);  // the pipe's last writer gone: the reader sees its end
+    ::close(saved);
+    reader.join();
+    ::close(pipe_ends[0]);
+
+    // Drops can begin before the pipe is full (the writers outrun the writer), so the count
+    // may come in more than one notice; together they count every dropped line.
+    std::uint64_t counted = 0;
+    std::size_t notices = 0;
+    std::size_t last_notice = 0;
+    std::istringstream stream(text);
+    std::size_t offset = 0;
+    for (std::string line; std::getline(stream, line); offset += line.size() + 1) {
+        const auto at = line.find(" warn  ");
+        if (at == std::string::npos) continue;
+        ++notices;
+        last_notice = offset;
+        counted += std::stoull(line.substr(at + 7));
+        EXPECT_NE(line.find(" dropped: the log's reader (stderr) was not taking them"),
+                  std::string::npos)
+            << line;
+    }
+    EXPECT_EQ(counted, dropped);
+    const auto back = text.find(" info  the reader is back\n");
+    ASSERT_NE(back, std::string::npos);
+    EXPECT_LT(last_notice, back);
+    // Every line that was not dropped arrived whole, in order.
+    EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')),
+              lines - dropped + 1 + notices);
 }
 
 }  // namespace
