@@ -63,7 +63,7 @@ void start_udp_echo(std::optional<UdpEcho>& udp, const Settings& settings,
         for (const auto& socket : sockets)
             names.push_back(socket.name);
         HLOG(info) << "udp-echo on " << join(names) << (inherited ? " (from systemd)" : "");
-        udp.emplace(std::move(sockets));
+        udp.emplace(std::move(sockets), settings.udp_echo_rate);
     } else if (!sockets.empty()) {
         HLOG(warning) << "udp-echo is off, so the " << sockets.size()
                       << " datagram socket(s) from systemd go unused";
@@ -108,6 +108,10 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     server.on_reload([args, activated = passed != nullptr](const Settings& running) {
         return reload_and_report(args, current_environment(), running, activated);
     });
+    // udp-echo-rate is the one UDP echo setting a reload changes in place.
+    if (udp)
+        server.on_reload_applied(
+            [echo = &*udp](const Settings& next) { echo->set_rate(next.udp_echo_rate); });
     SystemdNotifier systemd;
     server.set_service_manager(systemd);
     const SignalRoute signals(server, udp ? &*udp : nullptr, true);

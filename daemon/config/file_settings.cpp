@@ -1,7 +1,10 @@
 #include "config/file_settings.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -10,6 +13,7 @@
 #include "config/config_error.hpp"
 #include "config/config_file.hpp"
 #include "config/setting_table.hpp"
+#include "net/fd.hpp"
 #include "text/escape.hpp"
 
 namespace hellod {
@@ -18,30 +22,53 @@ namespace {
 // A config file is a few hundred bytes; anything this big is the wrong file (or /dev/zero).
 constexpr std::size_t kMaxConfigBytes = 1 << 20;
 
+const char* kind_of_file(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISBLK(mode)) return "a block device";
+    return "not a regular file";
+}
+
 // File names in messages are shown escaped: they come from the command line or the environment
 // as any bytes, and a newline or escape sequence in one must not reach the terminal raw.
+//
+// Nothing here may wait for another process: a reload reads the file while the daemon serves,
+// and a FIFO put in the file's place would wait for a writer for ever. So the file is opened
+// without blocking (a FIFO's open would block until a writer came) and refused unless it is a
+// regular file or a character device (/dev/null, for "no settings"), whose reads do not wait
+// either under O_NONBLOCK.
 std::string read_file(const std::string& path) {
     const auto fail = [&](int error) {
         return ConfigError(
             ConfigError::Kind::unreadable,
             "cannot read config file " + escaped(path) + ": " + std::strerror(error));
     };
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                               &std::fclose);
+    const net::UniqueFd file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!file) throw fail(errno);
+    struct stat st {};
+    if (::fstat(file.get(), &st) != 0) throw fail(errno);
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+        throw ConfigError(ConfigError::Kind::unreadable, "config file " + escaped(path) + " is " +
+                                                             kind_of_file(st.st_mode) +
+                                                             ", not a regular file");
+    }
     std::string text;
     char buf[8192];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) {
-        text.append(buf, n);
+    for (;;) {
+        const ssize_t n = ::read(file.get(), buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw fail(errno);  // EAGAIN from a terminal, say
+        }
+        text.append(buf, static_cast<std::size_t>(n));
         if (text.size() > kMaxConfigBytes) {
             throw ConfigError(
                 ConfigError::Kind::invalid,
                 "config file " + escaped(path) + " is larger than 1 MiB; is it the right file?");
         }
     }
-    // A directory opens fine and fails here, with EISDIR.
-    if (std::ferror(file.get())) throw fail(errno);
     return text;
 }
 

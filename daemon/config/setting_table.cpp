@@ -35,7 +35,7 @@ std::size_t distance(std::string_view a, std::string_view b) {
 
 // The rows, in --help's order. Every function is a captureless lambda, so the table is built
 // at compile time and needs no initialisation order.
-constexpr std::array<SettingDef, 23> kSettings{{
+constexpr std::array<SettingDef, 24> kSettings{{
     {"listen", 'l', "HOST:PORT",
      "address to listen on; repeat it or separate several with commas (default [::]:9999, "
      "or 0.0.0.0:9999 without IPv6)",
@@ -134,6 +134,10 @@ constexpr std::array<SettingDef, 23> kSettings{{
     {"udp-echo", 0, "BOOL", "also echo UDP datagrams on every listen address",
      [](Settings& s, std::string_view v) { s.udp_echo = parse_bool(v); },
      [](const Settings& s) { return std::string(s.udp_echo ? "true" : "false"); }},
+    {"udp-echo-rate", 0, "N",
+     "UDP datagrams answered a second per source address, and as many at once; 0 = no limit",
+     [](Settings& s, std::string_view v) { s.udp_echo_rate = parse_whole(v, 0, 1'000'000); },
+     [](const Settings& s) { return std::to_string(s.udp_echo_rate); }},
     {"resolve-peers", 0, "BOOL",
      "name each client's host in the access log when its reverse DNS is confirmed by a "
      "forward lookup",

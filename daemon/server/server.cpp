@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <optional>
 
 #include "log/log.hpp"
@@ -63,6 +64,7 @@ void Server::run(const sigset_t* wait_mask) {
             after_threads_ended(workers_.reap());
             if (stop_requested_.load() || session_over_.load()) break;
             if (reload_requested_.exchange(false)) reload();
+            if (auto next = background_reload_.take()) finish_reload(std::move(*next));
         }
         for (const std::size_t listener : ready.listeners)
             accept_from(listener);
@@ -117,12 +119,11 @@ void Server::accept_from(std::size_t listener) {
 }
 
 void Server::out_of_descriptors(std::size_t listener, int error) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_exhaustion_warning_ > std::chrono::seconds(10)) {
-        last_exhaustion_warning_ = now;
+    if (const auto unlogged = descriptor_warnings_.occurred(std::chrono::steady_clock::now())) {
         HLOG(warning)
             << "accept failed: " << errno_text(error)
-            << "; turning new clients away until descriptors free up (open sessions go on)";
+            << "; turning new clients away until descriptors free up (open sessions go on)"
+            << unlogged_suffix(*unlogged, "accept failures");
     }
     // Rather than leave the waiting client hanging in the backlog, tell it we are busy.
     const bool spare = acceptor_.turn_away_with_spare(listener, [this](net::Accepted accepted) {
@@ -181,8 +182,11 @@ bool Server::handle(net::Accepted accepted) {
         }
     });
     if (!started) {
-        HLOG(warning) << "cannot start a worker thread for " << connection->peer
-                      << " (thread or memory limit reached); turning the client away";
+        if (const auto unlogged = thread_warnings_.occurred(std::chrono::steady_clock::now())) {
+            HLOG(warning) << "cannot start a worker thread for " << connection->peer
+                          << " (thread or memory limit reached); turning the client away"
+                          << unlogged_suffix(*unlogged, "clients turned away for want of a thread");
+        }
         connection->slot.release();
         refuse(*connection, "no worker thread");
         return false;
@@ -214,10 +218,31 @@ void Server::refuse(Connection& connection, std::string_view why) {
 
 void Server::reload() {
     if (!reload_) return;
+    if (background_reload_.running()) {
+        // The file may have changed again since that reload read it: read it once more after.
+        reload_again_ = true;
+        return;
+    }
+    // The running settings go with it (not a reference to settings_, which this thread may
+    // replace meanwhile).
+    auto work = [reload = reload_, running = settings_] { return reload(*running); };
+    if (!background_reload_.start(std::move(work), [this] { acceptor_.wake(); })) {
+        HLOG(error) << "reload failed, still running the previous settings: cannot start a "
+                       "thread to read the settings: "
+                    << errno_text(errno);
+        return;
+    }
     manager_->reloading();
-    auto next = reload_(*settings_);
-    if (next) apply(std::move(next));
+}
+
+void Server::finish_reload(std::shared_ptr<const Settings> next) {
+    if (next) {
+        apply(std::move(next));
+        if (reload_applied_) reload_applied_(*settings_);
+    }
     manager_->reloaded(status());
+    reloads_finished_.fetch_add(1, std::memory_order_release);
+    if (std::exchange(reload_again_, false)) reload();
 }
 
 void Server::apply(std::shared_ptr<const Settings> next) {

@@ -15,9 +15,11 @@
 #include "net/fd.hpp"
 #include "net/listener.hpp"
 #include "os/service_manager.hpp"
+#include "server/background_reload.hpp"
 #include "server/connection_table.hpp"
 #include "server/peer_resolver.hpp"
 #include "server/refusal_log.hpp"
+#include "server/warning_limiter.hpp"
 #include "server/workers.hpp"
 
 namespace hellod {
@@ -51,11 +53,21 @@ class Server {
     void stop() noexcept;
 
     // Given the running settings, returns the settings for sessions that start from now on, or
-    // nullptr to keep the running ones. Called on run()'s thread, between accepts.
+    // nullptr to keep the running ones. Called on a thread of its own (see BackgroundReload),
+    // so that reading the settings never holds up accepts; run()'s thread applies the result.
     using Reload = std::function<std::shared_ptr<const Settings>(const Settings& running)>;
     void on_reload(Reload reload) { reload_ = std::move(reload); }
-    // Asks run() to call the reload function. Thread-safe and async-signal-safe.
+    // Called on run()'s thread with the new settings once a reload has been applied.
+    void on_reload_applied(std::function<void(const Settings&)> applied) {
+        reload_applied_ = std::move(applied);
+    }
+    // Asks run() to call the reload function. Thread-safe and async-signal-safe. Requests that
+    // come while a reload runs make one more reload after it.
     void request_reload() noexcept;
+    // Reloads finished (applied, or failed and the running settings kept) since start.
+    std::uint64_t reloads_finished() const noexcept {
+        return reloads_finished_.load(std::memory_order_acquire);
+    }
 
     std::shared_ptr<const Settings> settings() const { return settings_; }
 
@@ -74,12 +86,17 @@ class Server {
     void back_off(std::chrono::milliseconds pause);
     void after_threads_ended(std::size_t joined);
     void reload();
+    void finish_reload(std::shared_ptr<const Settings> next);
     void apply(std::shared_ptr<const Settings> next);
     void drain();
 
     std::shared_ptr<const Settings> settings_;
     net::Acceptor acceptor_;
     Reload reload_;
+    std::function<void(const Settings&)> reload_applied_;
+    BackgroundReload background_reload_;  // after acceptor_, which its thread wakes
+    bool reload_again_ = false;           // run()'s thread only
+    std::atomic<std::uint64_t> reloads_finished_{0};
     ServiceManager unmanaged_;
     ServiceManager* manager_ = &unmanaged_;
     bool one_shot_ = false;                  // serve_one(): the loop ends with the session
@@ -94,7 +111,9 @@ class Server {
     PeerResolver resolver_;  // starts its threads only when --resolve-peers first needs them
     Workers workers_;        // declared last: joined before anything its workers use goes
     std::chrono::steady_clock::time_point paused_until_{};
-    std::chrono::steady_clock::time_point last_exhaustion_warning_{};
+    // Ten seconds: these last while the limit does, and a line a client would flood the log.
+    WarningLimiter descriptor_warnings_{std::chrono::seconds(10)};
+    WarningLimiter thread_warnings_{std::chrono::seconds(10)};
     std::size_t ended_since_trim_ = 0;  // worker threads joined since the last malloc_trim
     std::chrono::steady_clock::time_point last_trim_{};
 };

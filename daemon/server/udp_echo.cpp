@@ -1,12 +1,16 @@
 #include "server/udp_echo.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <cstring>
 #include <string>
 #include <system_error>
 
 #include "log/log.hpp"
 #include "net/address.hpp"
+#include "net/cidr.hpp"
 #include "net/datagram.hpp"
 #include "text/strings.hpp"
 
@@ -35,8 +39,8 @@ bool reflection_risk(unsigned source_port) {
 
 }  // namespace
 
-UdpEcho::UdpEcho(std::vector<net::Listener> sockets)
-    : sockets_(std::move(sockets)), buffer_(buffer_size) {
+UdpEcho::UdpEcho(std::vector<net::Listener> sockets, std::size_t rate)
+    : sockets_(std::move(sockets)), buffer_(buffer_size), rate_(rate), limit_(rate) {
     waits_.push_back({wake_.fd(), POLLIN, 0});
     for (const auto& socket : sockets_)
         waits_.push_back({socket.fd.get(), POLLIN, 0});
@@ -61,8 +65,10 @@ void UdpEcho::run() {
     for (;;) {
         // While resting, only a stop is waited for.
         const nfds_t count = rest_ms > 0 ? 1 : waits_.size();
-        const int ready = ::poll(waits_.data(), count, rest_ms > 0 ? rest_ms : -1);
+        const int ready =
+            ::poll(waits_.data(), count, rest_ms > 0 ? rest_ms : wait_for_drops_line());
         rest_ms = 0;
+        log_drops(SourceRateLimit::Clock::now());
         if (ready < 0) {
             const int error = errno;
             if (error == EINTR) continue;
@@ -113,6 +119,7 @@ void UdpEcho::answer(const net::Listener& socket, const net::Datagram& request,
                     << peer() << ": sent to a broadcast or multicast address";
         return;
     }
+    if (!within_rate(socket, request, payload.size())) return;
     if (!net::send_reply(socket.fd.get(), payload, request)) {
         // A full send buffer or an unreachable client loses this datagram only, as UDP may.
         const int error = errno;
@@ -122,6 +129,41 @@ void UdpEcho::answer(const net::Listener& socket, const net::Datagram& request,
     }
     echoed_.fetch_add(1, std::memory_order_relaxed);
     HLOG(debug) << "udp " << socket.name << ": echoed " << payload.size() << " bytes to " << peer();
+}
+
+bool UdpEcho::within_rate(const net::Listener& socket, const net::Datagram& request,
+                          std::size_t size) {
+    const std::size_t rate = rate_.load(std::memory_order_relaxed);
+    if (rate != limit_.rate()) limit_.set_rate(rate);
+    if (rate == 0) return true;
+    // A UDP peer always has an IP address; one without (never seen) is counted as 0.0.0.0,
+    // which no datagram really comes from.
+    const auto source =
+        net::IpAddress::of(request.peer_address(), request.peer_length).value_or(net::IpAddress{});
+    const auto now = SourceRateLimit::Clock::now();
+    if (limit_.allow(source, now)) return true;
+    over_rate_.fetch_add(1, std::memory_order_relaxed);
+    HLOG(debug) << "udp " << socket.name << ": dropped " << size << " bytes from "
+                << net::to_string(request.peer_address(), request.peer_length)
+                << ": over udp-echo-rate";
+    log_drops(now, &request);
+    return false;
+}
+
+void UdpEcho::log_drops(SourceRateLimit::Clock::time_point now, const net::Datagram* latest) {
+    const auto report = limit_.report(now);
+    if (!report) return;
+    const std::string source =
+        latest ? net::to_string(latest->peer_address(), latest->peer_length) : std::string();
+    HLOG(warning) << rate_limit_line(*report, source, limit_.capacity());
+}
+
+int UdpEcho::wait_for_drops_line() const {
+    const auto due = limit_.next_report();
+    if (!due) return -1;
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(*due - SourceRateLimit::Clock::now());
+    return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, INT_MAX));
 }
 
 }  // namespace hellod

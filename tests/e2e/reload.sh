@@ -86,4 +86,25 @@ t_reload_under_load() {
     ((before >= 3 && after >= 30)) || fail "only $before sessions before and $after after the reload"
 }
 
-CASES+=(reload_sighup reload_under_load)
+# The config path becomes a FIFO (or anything that would make a reader wait): SIGHUP refuses it
+# in one sentence and keeps the running settings, while accepts and SIGTERM go on as ever.
+# At start-up the same FIFO is a clear error at once, not a hang.
+t_reload_fifo() {
+    printf 'welcome = Hi!\n' >hellod.conf
+    start_hellod d --config hellod.conf
+    rm hellod.conf
+    mkfifo hellod.conf
+    kill -HUP "${HD_PID[d]}"
+    must_log d 'error reload failed, still running the previous settings: config file hellod\.conf is a FIFO, not a regular file' \
+        'the refused FIFO'
+    input in 'Ann\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Hi!\r\nHello, Ann!\r\nBye!\r\n'
+    stop_hellod d TERM 3
+    ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
+
+    run_bin s --listen 127.0.0.1:0 --config hellod.conf
+    expect_fatal s 66 'hellod: config file hellod.conf is a FIFO, not a regular file'
+}
+
+CASES+=(reload_sighup reload_under_load reload_fifo)

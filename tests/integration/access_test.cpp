@@ -250,8 +250,8 @@ TEST_F(AccessTest, AReloadChangesTheRulesForTheNextPeers) {
     });
     Peer before("127.0.0.1", server.port(), "127.0.0.1");
     expect_refused(before);
-    server.server().request_reload();
-    ASSERT_EQ(taken.get_future().wait_for(5s), std::future_status::ready);
+    ASSERT_TRUE(server.reload_and_wait());
+    ASSERT_EQ(taken.get_future().wait_for(0s), std::future_status::ready);
     Peer now_admitted("127.0.0.1", server.port(), "127.0.0.1");
     expect_served(now_admitted);
     Peer now_denied("127.0.0.1", server.port(), "127.0.0.2");

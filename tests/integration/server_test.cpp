@@ -31,13 +31,30 @@ TEST_F(ServerTest, ServesTheSpecTranscriptByteForByte) {
               "Welcome!\r\nHello, Michael!\r\nHello, Tracy!\r\nHello, Sarah!\r\nBye!\r\n");
 }
 
+// Under the defaults one address cannot take every slot: its 65th session is turned away while
+// another address is still served.
+TEST_F(ServerTest, OneAddressCannotLockOthersOutUnderTheDefaults) {
+    TestServer server;  // every limit at its default
+    std::vector<std::unique_ptr<TestClient>> open;
+    for (int i = 0; i < 64; ++i) {
+        open.push_back(std::make_unique<TestClient>(server.port(), "127.0.0.1"));
+        ASSERT_EQ(open.back()->read_exactly(10), "Welcome!\r\n") << "client " << i;
+    }
+    TestClient one_more(server.port(), "127.0.0.1");
+    EXPECT_EQ(one_more.read_to_eof(), "Error: server busy, try again later\r\n");
+    TestClient someone_else(server.port(), "127.0.0.2");
+    EXPECT_EQ(someone_else.read_exactly(10), "Welcome!\r\n");
+}
+
 TEST_F(ServerTest, ThreeHundredClientsAtOnceEachWithItsOwnWorker) {
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
 
-    TestServer server;
+    Settings settings = quick_settings();
+    settings.max_connections_per_ip = 0;  // all 300 come from 127.0.0.1
+    TestServer server(settings);
     constexpr int clients = 300;
     std::vector<std::unique_ptr<TestClient>> open;
     for (int i = 0; i < clients; ++i) {

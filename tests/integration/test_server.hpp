@@ -1,6 +1,7 @@
 #pragma once
 
 // The real Server, in-process, on an ephemeral loopback port, run on a thread of the test.
+#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -43,6 +44,10 @@ class TestServer {
     unsigned port() const { return port_; }
     Server& server() { return *server_; }
 
+    // Asks for a reload and waits (at most `limit`) until run()'s thread has applied its result
+    // (or kept the old settings): from then on every new session sees the outcome.
+    bool reload_and_wait(std::chrono::milliseconds limit = std::chrono::seconds(5));
+
   private:
     unsigned port_ = 0;
     std::unique_ptr<Server> server_;
@@ -59,6 +64,12 @@ bool eventually(Condition condition, std::chrono::milliseconds limit = std::chro
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     return true;
+}
+
+inline bool TestServer::reload_and_wait(std::chrono::milliseconds limit) {
+    const auto before = server_->reloads_finished();
+    server_->request_reload();
+    return eventually([&] { return server_->reloads_finished() > before; }, limit);
 }
 
 }  // namespace hellod::testing

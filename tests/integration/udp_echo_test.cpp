@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "captured_stderr.hpp"
 #include "log/log.hpp"
 #include "net/listener.hpp"
 #include "test_log.hpp"
@@ -32,18 +33,20 @@ bool has_ipv6_loopback() {
     return probe.bind(socket_address("::1", 0)) == 0;
 }
 
-// One UdpEcho over sockets opened from `specs`, and the port of each.
+// One UdpEcho over sockets opened from `specs`, and the port of each; with no limit per
+// source unless `rate` is given.
 class Echo {
   public:
     explicit Echo(const std::vector<std::string>& specs,
-                  const std::function<void(std::vector<net::Listener>&)>& prepare = {}) {
+                  const std::function<void(std::vector<net::Listener>&)>& prepare = {},
+                  std::size_t rate = 0) {
         auto set = net::open_udp_sockets(specs);
         if (prepare) prepare(set.listeners);
         for (const auto& socket : set.listeners) {
             ports_.push_back(net::bound_port(socket.fd.get()));
             names_.push_back(socket.name);
         }
-        echo_ = std::make_unique<UdpEcho>(std::move(set.listeners));
+        echo_ = std::make_unique<UdpEcho>(std::move(set.listeners), rate);
     }
     UdpEcho& service() { return *echo_; }
     unsigned port(std::size_t i = 0) const { return ports_.at(i); }
@@ -198,6 +201,97 @@ TEST_F(UdpEchoTest, Ipv6LoopbackIsServed) {
     auto client = client_of("::1", echo.port());
     client.send(std::string("six\0", 4));
     EXPECT_EQ(client.receive(), std::string("six\0", 4));
+}
+
+// Issue 19: without a limit per source, one forged datagram could bounce between two echo
+// services on high ports for ever, and a flood was reflected at full rate. A thousand
+// datagrams from one address, through several ports, get back at most the burst and what the
+// rate refills meanwhile (without the limit, all thousand came back); another address has a
+// bucket of its own; and the log has one line for it all.
+TEST_F(UdpEchoTest, ASourceOverUdpEchoRateGetsTheRateAndNoMore) {
+    log_to_terminal(LogLevel::info);  // not a debug line per drop
+    constexpr std::size_t rate = 10;
+    constexpr int datagrams = 1000;
+    constexpr int batch = 50;
+    constexpr int ports = 4;
+    CapturedStderr captured;
+    Echo echo({"127.0.0.1:0"}, {}, rate);
+    std::vector<UdpClient> clients;
+    for (int i = 0; i < ports; ++i)
+        clients.push_back(client_of("127.0.0.1", echo.port()));
+    const auto handled = [&] { return echo.service().echoed() + echo.service().over_rate(); };
+
+    std::size_t received = 0;
+    const auto receive_all = [&] {
+        for (auto& client : clients)
+            while (client.receive(0ms))
+                ++received;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    for (int sent = 0; sent < datagrams;) {
+        for (int i = 0; i < batch; ++i, ++sent)
+            clients[static_cast<std::size_t>(sent % ports)].send("datagram " +
+                                                                 std::to_string(sent));
+        // Each batch is dealt with (answered or dropped) before the next goes out, so no socket
+        // buffer overflows and every datagram is accounted for. On loopback an answer is in the
+        // client's buffer by the time it is counted.
+        ASSERT_TRUE(eventually([&] { return handled() == static_cast<std::uint64_t>(sent); }))
+            << handled() << " of " << sent << " handled";
+        receive_all();
+    }
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    const auto echoed = echo.service().echoed();
+    // The bucket starts full (the burst) and refills at `rate` a second; +1 for rounding.
+    const auto most = static_cast<std::uint64_t>(static_cast<double>(rate) +
+                                                 static_cast<double>(rate) * elapsed.count()) +
+                      1;
+    EXPECT_LE(echoed, most) << "echoed " << echoed << " of " << datagrams << " in "
+                            << elapsed.count() << " s";
+    EXPECT_GE(echoed, rate);  // the burst is answered
+    EXPECT_EQ(echo.service().over_rate(), datagrams - echoed);
+    EXPECT_EQ(received, echoed);
+
+    // Another source address, same service: a full bucket of its own.
+    UdpClient other;
+    ASSERT_EQ(other.bind(socket_address("127.0.0.2", 0)), 0);
+    other.connect(socket_address("127.0.0.1", echo.port()));
+    other.send("from another address");
+    EXPECT_EQ(other.receive(), "from another address");
+
+    echo.destroy();  // every line is written once the thread is gone
+    std::vector<std::string> lines;
+    for (const auto& line : captured.lines())
+        if (line.find("over udp-echo-rate") != std::string::npos) lines.push_back(line);
+    // The first drop, at once; the rest would be counted in a line a minute after it.
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find(" warn  udp echo: dropped a datagram from 127.0.0.1:"),
+              std::string::npos)
+        << lines[0];
+    EXPECT_TRUE(
+        lines[0].ends_with(" over udp-echo-rate (10 a second); further drops are "
+                           "counted in one line a minute"))
+        << lines[0];
+}
+
+TEST_F(UdpEchoTest, SetRateAppliesToTheNextDatagram) {
+    Echo echo({"127.0.0.1:0"}, {}, 1);
+    auto client = client_of("127.0.0.1", echo.port());
+    client.send("first");
+    ASSERT_EQ(client.receive(), "first");
+    client.send("over the rate");
+    ASSERT_TRUE(eventually([&] { return echo.service().over_rate() == 1; }));
+    echo.service().set_rate(0);  // as a reload to no limit does
+    for (const char* payload : {"a", "b", "c"}) {
+        client.send(payload);
+        EXPECT_EQ(client.receive(), payload);
+    }
+    echo.service().set_rate(1);  // and back: a fresh, full bucket
+    client.send("again");
+    EXPECT_EQ(client.receive(), "again");
+    client.send("over again");
+    ASSERT_TRUE(eventually([&] { return echo.service().over_rate() == 2; }));
+    EXPECT_EQ(client.receive(no_reply_wait), std::nullopt);
+    EXPECT_EQ(echo.service().echoed(), 5u);
 }
 
 // The clients are connected, so an answer counts only if it comes from the very address the

@@ -25,7 +25,9 @@ std::optional<unsigned> await_start(DaemonProcess& daemon) {
 }
 
 std::vector<std::string> hellod_arguments(const Options& options, const std::string& config) {
-    std::vector<std::string> args{"--config", config, "--listen", "127.0.0.1:0"};
+    // Every soak client comes from 127.0.0.1: the limit per address would turn most away.
+    std::vector<std::string> args{
+        "--config", config, "--listen", "127.0.0.1:0", "--max-connections-per-ip", "0"};
     // As a root-started hellod must (it refuses to serve as root without --user), and as it
     // runs in production: the soak then also covers the dropped process's limits.
     if (::geteuid() == 0) args.insert(args.end(), {"--user", "nobody", "--group", "nogroup"});

@@ -2,6 +2,8 @@
 #include "config/file_settings.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -25,7 +27,24 @@ TEST(Settings, MissingConfigFile) {
 
 TEST(Settings, ConfigFileIsADirectory) {
     expect_error({"--config", "/tmp"}, {}, exit_code::no_input,
-                 {"cannot read config file /tmp: Is a directory"});
+                 {"config file /tmp is a directory, not a regular file"});
+}
+
+// A FIFO would wait for a writer for ever, at start-up or at a reload: refused at once.
+TEST(Settings, ConfigFileIsAFifo) {
+    const TempFile file("");  // its name, taken by a FIFO; removed at the end either way
+    const std::string& path = file.path();
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    expect_error({"--config", path.c_str()}, {}, exit_code::no_input,
+                 {"config file " + path + " is a FIFO, not a regular file"});
+}
+
+// /dev/null is the usual way to say "no config file".
+TEST(Settings, ConfigFileIsDevNull) {
+    auto expected = Settings{};
+    expected.config_file = "/dev/null";
+    EXPECT_EQ(settings_of({"-c", "/dev/null"}), expected);
 }
 
 TEST(Settings, HugeConfigFile) {

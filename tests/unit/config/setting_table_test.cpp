@@ -44,6 +44,8 @@ TEST(Settings, EverySettingFromTheCommandLine) {
                                 "--shutdown-timeout",
                                 "0",
                                 "--udp-echo",
+                                "--udp-echo-rate",
+                                "7",
                                 "--log-level",
                                 "debug",
                                 "--log-format",
@@ -68,6 +70,7 @@ TEST(Settings, EverySettingFromTheCommandLine) {
     EXPECT_EQ(s.session.max_line_bytes, 80u);
     EXPECT_EQ(s.shutdown_timeout, 0ms);
     EXPECT_TRUE(s.udp_echo);
+    EXPECT_EQ(s.udp_echo_rate, 7u);
     EXPECT_EQ(s.log_level, LogLevel::debug);
     EXPECT_EQ(s.log_format, LogFormat::json);
     EXPECT_EQ(s.user, "nobody");

@@ -36,7 +36,7 @@ TEST(Settings, IniOfDefaults) {
           "\nfarewell = Bye!\n",
           "\nbacklog = 511\n",
           "\nmax-connections = 10000\n",
-          "\nmax-connections-per-ip = 0\n",
+          "\nmax-connections-per-ip = 64\n",
           "\nidle-timeout = 300\n",
           "\nwrite-timeout = 30\n",
           "\nmax-line-bytes = 1024\n",
@@ -147,10 +147,26 @@ TEST(Settings, ShippedConfigShowsTheDefaults) {
     const TempFile all_set(uncommented);
     expected.config_file = all_set.path();
     EXPECT_EQ(settings_of({"--config", all_set.c_str()}), expected);
-    for (const char* name : {"protocol", "framing", "welcome", "reply", "exit-command", "farewell",
-                             "backlog", "max-connections", "max-connections-per-ip", "idle-timeout",
-                             "write-timeout", "max-line-bytes", "shutdown-timeout", "udp-echo",
-                             "log-level", "log-format", "user", "group", "run-as-root"}) {
+    for (const char* name : {"protocol",
+                             "framing",
+                             "welcome",
+                             "reply",
+                             "exit-command",
+                             "farewell",
+                             "backlog",
+                             "max-connections",
+                             "max-connections-per-ip",
+                             "idle-timeout",
+                             "write-timeout",
+                             "max-line-bytes",
+                             "shutdown-timeout",
+                             "udp-echo",
+                             "udp-echo-rate",
+                             "log-level",
+                             "log-format",
+                             "user",
+                             "group",
+                             "run-as-root"}) {
         EXPECT_TRUE(contains(uncommented, std::string("\n") + name + " = ")) << name;
     }
 }
