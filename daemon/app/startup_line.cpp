@@ -11,8 +11,12 @@ std::string startup_line(const Settings& s, const std::vector<net::Listener>& li
                          const net::InheritedSockets* inherited) {
     std::ostringstream out;
     out << "hellod " << HELLOD_VERSION << " listening on ";
-    for (std::size_t i = 0; i < listeners.size(); ++i)
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
         out << (i ? ", " : "") << listeners[i].name;
+        // *:N, 0.0.0.0:N and [::]:N differ in what they take, so the line says it.
+        if (const auto families = net::wildcard_families(listeners[i].fd.get()); !families.empty())
+            out << " (" << families << ")";
+    }
     if (inherited) {
         out << ", sockets inherited from systemd";
         for (std::size_t i = 0; i < inherited->names.size(); ++i)

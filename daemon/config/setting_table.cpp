@@ -11,8 +11,7 @@
 namespace hellod {
 namespace {
 
-constexpr const char* kDefaultListenNote =
-    "built-in default: [::]:9999, or 0.0.0.0:9999 without IPv6";
+constexpr const char* kDefaultListenNote = "built-in default: *:9999, every address, IPv4 and IPv6";
 
 // Edit distance with '_' and '-' and letter case treated as equal, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -37,8 +36,8 @@ std::size_t distance(std::string_view a, std::string_view b) {
 // at compile time and needs no initialisation order.
 constexpr std::array<SettingDef, 24> kSettings{{
     {"listen", 'l', "HOST:PORT",
-     "address to listen on; repeat it or separate several with commas (default [::]:9999, "
-     "or 0.0.0.0:9999 without IPv6)",
+     "address to listen on; repeat it or separate several with commas (default *:9999: "
+     "every address, IPv4 and IPv6; 0.0.0.0:N is IPv4 only, [::]:N IPv6 only)",
      [](Settings& s, std::string_view v) {
          for (auto& address : split_list(v, "HOST:PORT"))
              s.listen.push_back(std::move(address));

@@ -17,9 +17,12 @@ bool is_v4_mapped(const sockaddr_in6& a) {
     return IN6_IS_ADDR_V4MAPPED(&a.sin6_addr);
 }
 
-}  // namespace
+bool all_digits(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
-Endpoint parse_endpoint(std::string_view text) {
+Endpoint split_endpoint(std::string_view text) {
     if (text.empty()) throw std::invalid_argument("is empty");
     if (text.front() == '[') {
         const auto close = text.find(']');
@@ -30,8 +33,7 @@ Endpoint parse_endpoint(std::string_view text) {
     }
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) {
-        if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            return {"", std::string(text)};
+        if (all_digits(text)) return {"", std::string(text)};
         throw std::invalid_argument("needs a port, as HOST:PORT");
     }
     if (text.find(':') != colon)
@@ -41,6 +43,26 @@ Endpoint parse_endpoint(std::string_view text) {
     std::string host(text.substr(0, colon));
     if (host == "*") host.clear();
     return {host, std::string(text.substr(colon + 1))};
+}
+
+// getaddrinfo(3) takes a number for a port as it comes and keeps its low 16 bits: 86576 would
+// quietly be 21040.
+Endpoint checked(Endpoint endpoint) {
+    if (!all_digits(endpoint.service)) return endpoint;
+    const auto first = endpoint.service.find_first_not_of('0');
+    const std::string_view digits = first == std::string::npos
+                                        ? std::string_view("0")
+                                        : std::string_view(endpoint.service).substr(first);
+    if (digits.size() > 5 || std::stoul(std::string(digits)) > 65535)
+        throw std::invalid_argument("has port " + endpoint.service +
+                                    ", but ports go from 0 to 65535");
+    return endpoint;
+}
+
+}  // namespace
+
+Endpoint parse_endpoint(std::string_view text) {
+    return checked(split_endpoint(text));
 }
 
 std::vector<SocketAddress> resolve(const Endpoint& endpoint, std::string_view option_text) {

@@ -217,8 +217,21 @@ std::string bound_name(int fd) {
         if (path.front() == '\0') return "unix:@" + path.substr(1);  // abstract namespace
         return "unix:" + path.substr(0, path.find('\0'));
     }
-    if (is_dual_stack(fd, bound)) return "[::]:" + std::to_string(bound_port(fd));
+    if (is_dual_stack(fd, bound)) return "*:" + std::to_string(bound_port(fd));
     return to_string(reinterpret_cast<const sockaddr*>(&bound), length);
+}
+
+std::string_view wildcard_families(int fd) {
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) return {};
+    if (bound.ss_family != AF_INET && bound.ss_family != AF_INET6) return {};
+    SocketAddress address;
+    std::memcpy(&address.storage, &bound, sizeof bound);
+    address.length = length;
+    if (!is_wildcard(address)) return {};
+    if (bound.ss_family == AF_INET) return "IPv4 only";
+    return is_dual_stack(fd, bound) ? "IPv4 and IPv6" : "IPv6 only";
 }
 
 int enable_reply_source(int fd) {

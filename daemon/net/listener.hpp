@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/fd.hpp"
@@ -17,9 +18,13 @@ struct ListenerSet {
     std::vector<std::string> warnings;  // addresses of a name that could not be bound, skipped
 };
 
-// Binds every listen address (an empty list means every interface on 9999: dual-stack [::],
-// or 0.0.0.0 where the kernel has no IPv6). A wildcard (*:PORT, :PORT, PORT) is dual-stack;
-// an explicit IPv6 address is IPv6-only, so [::]:N and 0.0.0.0:N can be listed together.
+// Binds every listen address (an empty list means *:9999). One meaning per spelling:
+//   *:PORT, :PORT, PORT   every address, IPv4 and IPv6: one dual-stack socket on [::], or
+//                         0.0.0.0 where the kernel has no IPv6
+//   0.0.0.0:PORT          every IPv4 address, IPv4 only
+//   [::]:PORT             every IPv6 address, IPv6 only (IPV6_V6ONLY), as in nginx; so
+//                         [::]:N and 0.0.0.0:N can be listed together
+// and an explicit address is that address alone.
 // Throws net::Error with a sentence naming the address.
 ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog);
 
@@ -39,9 +44,14 @@ void check_listen_addresses(const std::vector<std::string>& specs);
 // The local port a socket is bound to.
 unsigned bound_port(int fd);
 
-// The name a bound socket is shown under: "127.0.0.1:9999", "[::]:9999" for a dual-stack
-// wildcard, "unix:/run/hellod.sock" for a Unix socket.
+// The name a bound socket is shown under, written so that it means that socket again as a
+// listen address: "127.0.0.1:9999", "*:9999" for a dual-stack wildcard, "[::]:9999" for an
+// IPv6-only one, "unix:/run/hellod.sock" for a Unix socket.
 std::string bound_name(int fd);
+
+// For a socket bound to a wildcard address, which families it takes: "IPv4 and IPv6",
+// "IPv4 only" or "IPv6 only"; empty for any other socket, whose address says it.
+std::string_view wildcard_families(int fd);
 
 // What open_udp_sockets does to a socket on a wildcard address, for a UDP socket bound by
 // someone else (systemd): asks for each datagram's destination, so that replies can leave

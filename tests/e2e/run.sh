@@ -336,6 +336,19 @@ t_err_bad_reply_template() {
     expect_fatal r 64 '--reply' '%d'
 }
 
+# A port beyond 65535 is an error wherever a port is written, not the port it wraps to
+# (86576 would be 21040): at start-up, in --test-config and in --probe.
+t_err_port_out_of_range() {
+    run_bin r "${SERVE_AS[@]}" --listen 127.0.0.1:86576
+    expect_fatal r 78 "listen '127.0.0.1:86576' has port 86576, but ports go from 0 to 65535"
+    run_bin t --test-config --listen 127.0.0.1:86576
+    expect_fatal t 78 "listen '127.0.0.1:86576' has port 86576, but ports go from 0 to 65535"
+    run_bin p --probe 127.0.0.1:86576
+    expect_fatal p 64 '--probe 127.0.0.1:86576: the address has port 86576, but ports go from 0 to 65535'
+    run_bin big --test-config --listen '[::1]:99999999999999999999999'
+    expect_fatal big 78 'has port 99999999999999999999999'
+}
+
 t_err_config_bad_value() {
     printf '# hellod\n\nmax-connections = 0\n' >bad.conf
     run_bin r --config "$CASE_DIR/bad.conf"
@@ -777,7 +790,7 @@ CASES=(
     bytes_faithful
     welcome_custom welcome_empty reply_template exit_command_and_farewell farewell_empty exit_command_empty
     settings_precedence
-    err_unknown_flag err_bad_number err_bad_reply_template err_config_bad_value
+    err_unknown_flag err_bad_number err_bad_reply_template err_port_out_of_range err_config_bad_value
     err_config_unknown_key err_config_missing err_env_bad_value err_port_in_use
     err_unresolvable_host test_config help version print_config_roundtrip
     idle_timeout busy_max_connections busy_max_connections_per_ip descriptor_exhaustion thread_start_failure shutdown_sigterm

@@ -251,7 +251,7 @@ TEST_F(ProbeTest, AnEchoServerThatAltersTheBytesIsUnhealthy) {
 
 TEST(ProbeTargets, WildcardsMeanLoopbackAndPortZeroIsRefused) {
     Settings settings;
-    auto targets = probe_targets("", settings.listen);  // the built-in [::]:9999
+    auto targets = probe_targets("", settings.listen);  // the built-in *:9999
     ASSERT_EQ(targets.size(), 1u);
     EXPECT_EQ(targets[0].name, "127.0.0.1:9999");
 

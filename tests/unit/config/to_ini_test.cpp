@@ -27,7 +27,7 @@ TEST(Settings, IniOfDefaults) {
     const auto ini = to_ini(Settings{});
     EXPECT_TRUE(ini.starts_with("# ")) << ini;
     for (const char* line :
-         {"\n# listen = (built-in default: [::]:9999, or 0.0.0.0:9999 without IPv6)\n",
+         {"\n# listen = (built-in default: *:9999, every address, IPv4 and IPv6)\n",
           "\nprotocol = greeting\n",
           "\nframing = line\n",
           "\nwelcome = Welcome!\n",
