@@ -2,6 +2,7 @@
 // (app/inetd), probe a server (app/probe), or print help, the version, the settings, or a
 // verdict on them. A failure ends it with one sentence and a sysexits code (app/fatal_error).
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <span>
 
@@ -56,7 +57,11 @@ int main(int argc, char** argv) {
         code = hellod::exit_code_for(e);
     }
     // The queued lines get a moment to reach stderr; a reader that has stopped reading does not
-    // get to hold the exit.
-    hellod::log::finish(std::chrono::milliseconds(500));
+    // get to hold the exit. When it did stop, the log's thread may be inside a write(2) or
+    // syslog(3) that never returns, and the static destructors would join it: end here instead.
+    if (!hellod::log::finish(std::chrono::milliseconds(500))) {
+        std::cout.flush();
+        std::_Exit(code);
+    }
     return code;
 }

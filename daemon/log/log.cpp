@@ -224,16 +224,18 @@ bool flush(std::chrono::milliseconds limit) {
     return true;
 }
 
-void finish(std::chrono::milliseconds limit) {
-    if (!g_sink_installed.load(std::memory_order_acquire)) return;
-    if (flush(limit)) {
+bool finish(std::chrono::milliseconds limit) {
+    if (!g_sink_installed.load(std::memory_order_acquire)) return true;
+    bool drained = flush(limit);
+    if (drained) {
         // The reader came back, but no line came after the drops to carry their count.
         if (const auto dropped = g_dropped_unreported.exchange(0, std::memory_order_relaxed)) {
             write(LogLevel::warning, dropped_text(dropped));
-            (void)flush(limit);
+            drained = flush(limit);
         }
     }
     g_abandon.store(true, std::memory_order_relaxed);
+    return drained;
 }
 
 std::uint64_t dropped() noexcept {

@@ -51,8 +51,10 @@ void write(LogLevel level, std::string_view message);
 // straight to stderr, a test that reads back what was logged).
 bool flush(std::chrono::milliseconds limit);
 // The last thing before the process exits: flush(limit), then give up on what stderr has not
-// taken, so that a reader that stopped reading cannot hold the exit.
-void finish(std::chrono::milliseconds limit);
+// taken, so that a reader that stopped reading cannot hold the exit. Returns false when lines
+// were given up on: the writer may then be inside a write(2) or syslog(3) that never returns,
+// and the caller should end the process without joining it (_Exit rather than exit).
+bool finish(std::chrono::milliseconds limit);
 // Lines dropped so far because the queue was full.
 std::uint64_t dropped() noexcept;
 // How many lines the queue holds before it drops.
