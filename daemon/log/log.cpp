@@ -7,14 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/log/attributes/value_extraction.hpp>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions/message.hpp>
 #include <boost/log/sinks/async_frontend.hpp>
 #include <boost/log/sinks/basic_sink_backend.hpp>
 #include <boost/log/sinks/bounded_fifo_queue.hpp>
+#include <boost/log/sources/logger.hpp>
 #include <boost/log/sources/record_ostream.hpp>
-#include <boost/log/sources/severity_logger.hpp>
 #include <boost/shared_ptr.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -116,8 +115,11 @@ class LineWriter : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_
             if (destination != Destination::syslog) notice += '\n';
             deliver(LogLevel::warning, notice);
         }
-        const auto level = bl::extract_or_default<LogLevel>("Severity", record, LogLevel::info);
-        if (const auto line = record[bl::expressions::smessage]) deliver(level, line.get());
+        if (const auto line = record[bl::expressions::smessage]) {
+            const std::string& text = line.get();
+            if (!text.empty())
+                deliver(static_cast<LogLevel>(text.front()), std::string_view(text).substr(1));
+        }
         g_settled.fetch_add(1, std::memory_order_release);
     }
 };
@@ -125,8 +127,11 @@ class LineWriter : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_
 using Sink = bl::sinks::asynchronous_sink<LineWriter,
                                           bl::sinks::bounded_fifo_queue<queue_lines, CountDrops>>;
 
-bl::sources::severity_logger_mt<LogLevel>& logger() {
-    static bl::sources::severity_logger_mt<LogLevel> instance;
+// No severity attribute: the level travels as the line's first byte. An attribute's value is
+// shared between the logging thread and the writer and freed by reference counts inside the
+// (uninstrumented) Boost.Log library, which ThreadSanitizer cannot see as synchronisation.
+bl::sources::logger_mt& logger() {
+    static bl::sources::logger_mt instance;
     return instance;
 }
 
@@ -154,7 +159,8 @@ void emit(LogLevel level, std::string line) {
         return;
     }
     g_submitted.fetch_add(1, std::memory_order_relaxed);
-    BOOST_LOG_SEV(logger(), level) << line;
+    line.insert(line.begin(), static_cast<char>(level));
+    BOOST_LOG(logger()) << line;
 }
 
 }  // namespace

@@ -21,17 +21,21 @@ class WarningLimiter {
     // Notes one occurrence at `now`. Returns, when this one is to be logged, how many were not
     // logged since the previous line; nullopt when it is to be counted only.
     std::optional<std::uint64_t> occurred(Clock::time_point now) {
-        if (logged_ && now - *logged_ < interval_) {
+        if (ever_logged_ && now - logged_ < interval_) {
             ++unlogged_;
             return std::nullopt;
         }
+        ever_logged_ = true;
         logged_ = now;
         return std::exchange(unlogged_, 0);
     }
 
   private:
     Clock::duration interval_;
-    std::optional<Clock::time_point> logged_;
+    // A flag beside the time rather than an optional time: GCC 12 under ASan calls an optional
+    // time point maybe-uninitialized here.
+    bool ever_logged_ = false;
+    Clock::time_point logged_{};
     std::uint64_t unlogged_ = 0;
 };
 
