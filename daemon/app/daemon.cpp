@@ -12,6 +12,7 @@
 #include "app/serve_as.hpp"
 #include "app/signals.hpp"
 #include "app/startup_line.hpp"
+#include "app/test_config.hpp"
 #include "log/log.hpp"
 #include "net/listener.hpp"
 #include "os/descriptor_limit.hpp"
@@ -93,6 +94,9 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     if (auto warning =
             capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
         HLOG(warning) << *warning;
+    // Still root: the user it becomes may not be able to read the config file (-t says the same).
+    for (const auto& warning : start_warnings(settings, identity))
+        HLOG(warning) << warning;
     const bool datagrams_passed = passed && !passed->datagram.empty();
     auto datagram = datagram_sockets(settings, bound.listeners, passed);
 

@@ -17,6 +17,11 @@ NOBODY_UID=$(id -u nobody 2>/dev/null)
 NOGROUP_GID=$(getent group nogroup 2>/dev/null | cut -d: -f3)
 DROPPED_LINE="info  dropped root: serving as user nobody \\(uid $NOBODY_UID\\), group nogroup \\(gid $NOGROUP_GID\\), with no capabilities, no other groups and no way back$"
 
+# ere_quote TEXT: TEXT as a bash/grep extended regular expression that matches it literally.
+ere_quote() {
+    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
+}
+
 # expect_ids PID: every uid of PID is nobody's and every gid nogroup's, with no capabilities
 # and no_new_privs.
 expect_ids() {
@@ -211,7 +216,51 @@ t_priv_inetd_drops() {
     return 0
 }
 
+# The config file is read again at each reload, after the drop: a --user that cannot read it
+# (here a directory only root may enter) is said at start-up and by --test-config, which still
+# passes, as the start does; the reload then fails as the warning says. Readable, neither warns.
+t_priv_config_unreadable_by_user() {
+    need_root
+    mkdir private && chmod 0700 private
+    printf 'welcome = Hi!\n' >private/h.conf
+    chmod 0644 private/h.conf
+    local conf=$CASE_DIR/private/h.conf
+    local sentence="config file $conf is not readable by user nobody (Permission denied), so every reload will fail; make it readable by nobody (and its directories searchable), or restart hellod to apply changes"
+    run_bin t -t --user nobody --group nogroup --config "$conf"
+    ((RC == 0)) || fail "--test-config: exit $RC, wanted 0 (the start succeeds): $(head -c 300 t.err)"
+    expect_file t.out 'hellod: settings are valid (%s)\n' "$conf"
+    grep -qxF "hellod: warning: $sentence" t.err || fail "--test-config did not warn that nobody cannot read the config file; stderr: $(head -c 600 t.err)"
+
+    start_hellod d --config "$conf"
+    grep -qxE "$TS warn  $(ere_quote "$sentence")" "${HD_LOG[d]}" ||
+        fail "the start did not warn that nobody cannot read the config file; log: $(head -c 800 "${HD_LOG[d]}")"
+    kill -HUP "${HD_PID[d]}"
+    must_log d "error reload failed, still running the previous settings: cannot read config file $(ere_quote "$conf"): Permission denied$" 'the failed reload'
+
+    chmod 0711 private
+    run_bin ok -t --user nobody --group nogroup --config "$conf"
+    ((RC == 0)) || fail "--test-config on a readable file: exit $RC: $(head -c 300 ok.err)"
+    [[ -s ok.err ]] && fail "--test-config warned though user nobody can read the file: $(head -c 300 ok.err)"
+    start_hellod e --config "$conf"
+    grep -qF 'is not readable by user' "${HD_LOG[e]}" && fail "the start warned though user nobody can read the file: $(head -c 800 "${HD_LOG[e]}")"
+    return 0
+}
+
+# Sessions can hold far more memory than there is (two lines of max-line-bytes each, and their
+# thread): said, with the numbers, at start-up and by --test-config.
+t_memory_capacity_warning() {
+    local amount='[0-9]+\.[0-9] (KiB|MiB|GiB|TiB)'
+    local re="max-connections 1000000 can take up to about 2\\.1 TiB of memory \\(about 2\\.2 MiB a session with max-line-bytes 1048576: a partial line, a reply as long, and its thread\\) but only $amount is available to hellod \\((MemAvailable in /proc/meminfo|/sys/fs/cgroup/[^()]*)\\), so only about [0-9]+ sessions fit; lower max-connections or max-line-bytes(, or raise the cgroup's limit \\(MemoryMax= under systemd\\))?"
+    run_bin t -t --listen 127.0.0.1:0 --max-line-bytes 1048576 --max-connections 1000000
+    ((RC == 0)) || fail "--test-config: exit $RC, wanted 0: $(head -c 300 t.err)"
+    expect_file t.out 'hellod: settings are valid\n'
+    grep -qxE "hellod: warning: $re" t.err || fail "--test-config did not warn about memory; stderr: $(head -c 800 t.err)"
+    start_hellod d --max-line-bytes 1048576 --max-connections 1000000
+    grep -qxE "$TS warn  $re" "${HD_LOG[d]}" || fail "the start did not warn about memory; log: $(head -c 1200 "${HD_LOG[d]}")"
+}
+
 CASES+=(
     priv_drop_after_privileged_bind priv_root_refused priv_run_as_root priv_user_without_root
     priv_task_limit_after_drop priv_unknown_user priv_test_config priv_inetd_drops
+    priv_config_unreadable_by_user memory_capacity_warning
 )
