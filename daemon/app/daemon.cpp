@@ -1,5 +1,6 @@
 #include "app/daemon.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -120,6 +121,10 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     server.set_service_manager(systemd);
     const SignalRoute signals(server, udp ? &*udp : nullptr, true);
     HLOG(info) << started;
+    // The log is written by a thread of its own: let the start-up line out before systemd hears
+    // READY=1, so that whoever waited for the start finds the line. Bounded, so a stalled
+    // reader of stderr cannot hold the start.
+    (void)log::flush(std::chrono::seconds(1));
     server.run(&wait_mask);
     return 0;
 }
