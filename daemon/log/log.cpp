@@ -16,11 +16,11 @@
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/shared_ptr.hpp>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "log/line_format.hpp"
@@ -38,6 +38,21 @@ std::atomic<LogFormat> g_format{LogFormat::text};
 // flush() waits for the second to catch up with the first.
 std::atomic<std::uint64_t> g_submitted{0};
 std::atomic<std::uint64_t> g_settled{0};
+// flush() sleeps on g_settled_changed; the writer takes the mutex to notify only while someone
+// waits, so a line costs the writer nothing more otherwise. (Sequentially consistent, both
+// g_settled's increments and g_flush_waiters: either the writer sees the waiter, or the waiter
+// sees the new count.)
+std::mutex g_flush_mutex;
+std::condition_variable g_settled_changed;
+std::atomic<int> g_flush_waiters{0};
+
+void settle_one() {
+    g_settled.fetch_add(1);
+    if (g_flush_waiters.load() > 0) {
+        const std::lock_guard lock(g_flush_mutex);
+        g_settled_changed.notify_all();
+    }
+}
 std::atomic<std::uint64_t> g_dropped{0};
 std::atomic<std::uint64_t> g_dropped_unreported{0};
 // Set by finish(): the writer stops waiting for stderr and lets the rest go.
@@ -56,7 +71,7 @@ struct CountDrops {
     static bool on_overflow(const bl::record_view&, Lock&) {
         g_dropped.fetch_add(1, std::memory_order_relaxed);
         g_dropped_unreported.fetch_add(1, std::memory_order_relaxed);
-        g_settled.fetch_add(1, std::memory_order_release);
+        settle_one();
         return false;
     }
     static void on_queue_space_available() {}
@@ -120,7 +135,7 @@ class LineWriter : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_
             if (!text.empty())
                 deliver(static_cast<LogLevel>(text.front()), std::string_view(text).substr(1));
         }
-        g_settled.fetch_add(1, std::memory_order_release);
+        settle_one();
     }
 };
 
@@ -220,14 +235,14 @@ void write_access(const AccessRecord& record) {
 }
 
 bool flush(std::chrono::milliseconds limit) {
-    // A short sleep between looks: this waits only at the end, or in tests, never per line.
-    const auto deadline = std::chrono::steady_clock::now() + limit;
     const auto target = g_submitted.load(std::memory_order_relaxed);
-    while (g_settled.load(std::memory_order_acquire) < target) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
+    g_flush_waiters.fetch_add(1);
+    std::unique_lock lock(g_flush_mutex);
+    const bool done =
+        g_settled_changed.wait_for(lock, limit, [&] { return g_settled.load() >= target; });
+    lock.unlock();
+    g_flush_waiters.fetch_sub(1);
+    return done;
 }
 
 bool finish(std::chrono::milliseconds limit) {
