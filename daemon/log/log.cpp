@@ -174,8 +174,7 @@ void emit(LogLevel level, std::string line) {
         return;
     }
     g_submitted.fetch_add(1, std::memory_order_relaxed);
-    line.insert(line.begin(), static_cast<char>(level));
-    BOOST_LOG(logger()) << line;
+    BOOST_LOG(logger()) << static_cast<char>(level) << line;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "os/cgroup.hpp"
 #include "text/escape.hpp"
 
 namespace hellod {
@@ -19,26 +20,6 @@ namespace {
 constexpr std::uint64_t fixed_session_bytes = 40 * 1024;
 
 constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
-
-std::string text_of(const char* path) {
-    std::ifstream file(path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-// A cgroup limit file's value: a number of bytes, or none for "max" (v2), a missing file, or
-// anything else.
-std::optional<std::uint64_t> limit_in(const std::string& path) {
-    std::ifstream file(path);
-    std::string value;
-    if (!(file >> value) || value == "max") return std::nullopt;
-    try {
-        return std::stoull(value);
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
 
 std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
     std::uint64_t product = 0;
@@ -70,39 +51,16 @@ std::optional<std::uint64_t> mem_available(std::string_view proc_meminfo) {
 }
 
 std::vector<std::string> memory_limit_files(std::string_view proc_self_cgroup) {
-    struct Hierarchy {
-        std::string mount, path, file;
-    };
-    std::optional<Hierarchy> unified, v1;
-    std::istringstream lines{std::string(proc_self_cgroup)};
-    std::string line;
-    while (std::getline(lines, line)) {
-        const auto first = line.find(':');
-        const auto second = line.find(':', first + 1);
-        if (first == std::string::npos || second == std::string::npos) continue;
-        const std::string controllers = line.substr(first + 1, second - first - 1);
-        const std::string path = line.substr(second + 1);
-        if (line.compare(0, first, "0") == 0 && controllers.empty())
-            unified = Hierarchy{"/sys/fs/cgroup", path, "/memory.max"};
-        // A v1 hierarchy is mounted under the names of its controllers ("memory", or a
-        // comma-joined list when it has several).
-        std::istringstream names(controllers);
-        std::string name;
-        while (std::getline(names, name, ','))
-            if (name == "memory")
-                v1 = Hierarchy{"/sys/fs/cgroup/" + controllers, path, "/memory.limit_in_bytes"};
-    }
-    if (!v1 && !unified) return {};
-    auto [mount, path, file] = v1 ? *v1 : *unified;
+    auto place = cgroup_place(proc_self_cgroup, "memory");
+    if (!place) return {};
+    const char* file = place->mount == "/sys/fs/cgroup" ? "/memory.max" : "/memory.limit_in_bytes";
     // Its own cgroup first, then each one above it: a slice's limit binds everything in it.
     std::vector<std::string> files;
-    while (!path.empty() && path.back() == '/')
-        path.pop_back();
     for (;;) {
-        files.push_back(mount + path + file);
-        if (path.empty()) break;
-        const auto slash = path.rfind('/');
-        path.erase(slash == std::string::npos ? 0 : slash);
+        files.push_back(place->directory() + file);
+        if (place->path.empty()) break;
+        const auto slash = place->path.rfind('/');
+        place->path.erase(slash == std::string::npos ? 0 : slash);
     }
     return files;
 }
@@ -112,10 +70,13 @@ std::optional<MemoryLimit> available_memory() {
     const auto consider = [&](std::uint64_t bytes, std::string source) {
         if (!least || bytes < least->bytes) least = MemoryLimit{bytes, std::move(source)};
     };
-    if (const auto bytes = mem_available(text_of("/proc/meminfo")))
+    std::ifstream meminfo("/proc/meminfo");
+    std::ostringstream text;
+    text << meminfo.rdbuf();
+    if (const auto bytes = mem_available(text.str()))
         consider(*bytes, "MemAvailable in /proc/meminfo");
-    for (const auto& file : memory_limit_files(text_of("/proc/self/cgroup")))
-        if (const auto bytes = limit_in(file)) consider(*bytes, file);
+    for (const auto& file : memory_limit_files(own_cgroups()))
+        if (const auto bytes = cgroup_limit(file)) consider(*bytes, file);
     return least;
 }
 

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+
+#include "os/cgroup.hpp"
 
 namespace hellod {
 namespace {
@@ -14,40 +14,17 @@ namespace {
 constexpr std::uint64_t own_threads = 4;
 
 std::optional<std::uint64_t> cgroup_pids_max() {
-    std::ifstream cgroup("/proc/self/cgroup");
-    std::ostringstream text;
-    text << cgroup.rdbuf();
-    const auto path = pids_max_path(text.str());
+    const auto path = pids_max_path(own_cgroups());
     if (!path) return std::nullopt;
-    std::ifstream file(*path);
-    std::string value;
-    if (!(file >> value) || value == "max") return std::nullopt;
-    try {
-        return std::stoull(value);
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
+    return cgroup_limit(*path);
 }
 
 }  // namespace
 
 std::optional<std::string> pids_max_path(std::string_view proc_self_cgroup) {
-    std::optional<std::string> unified;
-    std::istringstream lines{std::string(proc_self_cgroup)};
-    std::string line;
-    while (std::getline(lines, line)) {
-        const auto first = line.find(':');
-        const auto second = line.find(':', first + 1);
-        if (first == std::string::npos || second == std::string::npos) continue;
-        const std::string controllers = line.substr(first + 1, second - first - 1);
-        std::string path = line.substr(second + 1);
-        if (path == "/") path.clear();
-        if (line.compare(0, first, "0") == 0 && controllers.empty())
-            unified = "/sys/fs/cgroup" + path + "/pids.max";
-        // A v1 pids hierarchy, when mounted, is the one that limits (hybrid setups).
-        if (controllers == "pids") return "/sys/fs/cgroup/pids" + path + "/pids.max";
-    }
-    return unified;
+    const auto place = cgroup_place(proc_self_cgroup, "pids");
+    if (!place) return std::nullopt;
+    return place->directory() + "/pids.max";
 }
 
 std::optional<std::uint64_t> task_limit() {
