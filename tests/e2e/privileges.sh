@@ -246,21 +246,8 @@ t_priv_config_unreadable_by_user() {
     return 0
 }
 
-# Sessions can hold far more memory than there is (two lines of max-line-bytes each, and their
-# thread): said, with the numbers, at start-up and by --test-config.
-t_memory_capacity_warning() {
-    local amount='[0-9]+\.[0-9] (KiB|MiB|GiB|TiB)'
-    local re="max-connections 1000000 can take up to about 2\\.1 TiB of memory \\(about 2\\.2 MiB a session with max-line-bytes 1048576: a partial line, a reply as long, and its thread\\) but only $amount is available to hellod \\((MemAvailable in /proc/meminfo|/sys/fs/cgroup/[^()]*)\\), so only about [0-9]+ sessions fit; lower max-connections or max-line-bytes(, or raise the cgroup's limit \\(MemoryMax= under systemd\\))?"
-    run_bin t -t --listen 127.0.0.1:0 --max-line-bytes 1048576 --max-connections 1000000
-    ((RC == 0)) || fail "--test-config: exit $RC, wanted 0: $(head -c 300 t.err)"
-    expect_file t.out 'hellod: settings are valid\n'
-    grep -qxE "hellod: warning: $re" t.err || fail "--test-config did not warn about memory; stderr: $(head -c 800 t.err)"
-    start_hellod d --max-line-bytes 1048576 --max-connections 1000000
-    grep -qxE "$TS warn  $re" "${HD_LOG[d]}" || fail "the start did not warn about memory; log: $(head -c 1200 "${HD_LOG[d]}")"
-}
-
 CASES+=(
     priv_drop_after_privileged_bind priv_root_refused priv_run_as_root priv_user_without_root
     priv_task_limit_after_drop priv_unknown_user priv_test_config priv_inetd_drops
-    priv_config_unreadable_by_user memory_capacity_warning
+    priv_config_unreadable_by_user
 )

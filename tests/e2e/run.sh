@@ -602,6 +602,19 @@ t_thread_start_failure() {
     client_expect again 'Welcome!'
 }
 
+# Sessions can hold far more memory than there is (two lines of max-line-bytes each, and their
+# thread): said, with the numbers, at start-up and by --test-config.
+t_memory_capacity_warning() {
+    local amount='[0-9]+\.[0-9] (KiB|MiB|GiB|TiB)'
+    local re="max-connections 1000000 can take up to about 2\\.1 TiB of memory \\(about 2\\.2 MiB a session with max-line-bytes 1048576: a partial line, a reply as long, and its thread\\) but only $amount is available to hellod \\((MemAvailable in /proc/meminfo|/sys/fs/cgroup/[^()]*)\\), so only about [0-9]+ sessions fit; lower max-connections or max-line-bytes(, or raise the cgroup's limit \\(MemoryMax= under systemd\\))?"
+    run_bin t -t --listen 127.0.0.1:0 --max-line-bytes 1048576 --max-connections 1000000
+    ((RC == 0)) || fail "--test-config: exit $RC, wanted 0: $(head -c 300 t.err)"
+    expect_file t.out 'hellod: settings are valid\n'
+    grep -qxE "hellod: warning: $re" t.err || fail "--test-config did not warn about memory; stderr: $(head -c 800 t.err)"
+    start_hellod d --max-line-bytes 1048576 --max-connections 1000000
+    grep -qxE "$TS warn  $re" "${HD_LOG[d]}" || fail "the start did not warn about memory; log: $(head -c 1200 "${HD_LOG[d]}")"
+}
+
 t_shutdown_sigterm() {
     start_hellod d --shutdown-timeout 3
     client_open a "${HD_PORT[d]}"
@@ -793,7 +806,7 @@ CASES=(
     err_unknown_flag err_bad_number err_bad_reply_template err_port_out_of_range err_config_bad_value
     err_config_unknown_key err_config_missing err_env_bad_value err_port_in_use
     err_unresolvable_host test_config help version print_config_roundtrip
-    idle_timeout busy_max_connections busy_max_connections_per_ip descriptor_exhaustion thread_start_failure shutdown_sigterm
+    idle_timeout busy_max_connections busy_max_connections_per_ip descriptor_exhaustion thread_start_failure memory_capacity_warning shutdown_sigterm
     shutdown_sigint write_timeout shutdown_stuck_client
     log_access_line log_journal_format log_journal_mismatch log_level_warning
 )
