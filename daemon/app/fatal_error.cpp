@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "config/config_error.hpp"
+#include "log/line_format.hpp"
 #include "log/log.hpp"
 #include "net/error.hpp"
 #include "os/identity_error.hpp"
@@ -79,25 +80,34 @@ std::string fatal_sentence(const std::exception& error) {
     return error.what();
 }
 
-// Under systemd the fatal sentence carries the error priority, like every other log line; under
-// inetd, where stderr is the client, it goes to syslog instead. Once the settings ask for json,
-// it is a json error line: a log pipeline must never meet a line it cannot parse.
-void report_fatal(const std::string& sentence) {
-    // What was logged before the failure comes before it, if stderr takes it soon.
+// Under systemd the sentence carries its priority, like every other log line; under inetd,
+// where stderr is the client, it goes to syslog instead. Once the settings ask for json, it is a
+// json line: a log pipeline must never meet a line it cannot parse.
+void report(LogLevel level, const std::string& sentence) {
+    // The sentence that ends the process is always said; the others as the log level says.
+    if (level != LogLevel::error && !log::enabled(level)) return;
+    // What was logged before comes before it, if stderr takes it soon.
     (void)log::flush(std::chrono::milliseconds(500));
     if (log::destination() == log::Destination::syslog) {
-        log::write(LogLevel::error, sentence);
+        log::write(level, sentence);
         return;
     }
     const auto destination = log::detect_destination();
     if (log::format() == LogFormat::json) {
-        std::cerr << log::render(LogLevel::error, sentence, destination) + '\n';
+        std::cerr << log::render(level, sentence, destination) + '\n';
         return;
     }
-    const bool journal = destination == log::Destination::journal;
-    std::string line = journal ? "<3>hellod: " : "hellod: ";
+    std::string line;
+    if (destination == log::Destination::journal)
+        line = "<" + std::to_string(log::syslog_priority(level)) + ">";
+    line += "hellod: ";
+    if (level != LogLevel::error) line += std::string(to_string(level)) + ": ";
     append_one_line(line, sentence);
     std::cerr << line + '\n';
+}
+
+void report_fatal(const std::string& sentence) {
+    report(LogLevel::error, sentence);
 }
 
 }  // namespace hellod

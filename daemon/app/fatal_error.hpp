@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "log/log_level.hpp"
+
 namespace hellod {
 
 // The sysexits.h codes the daemon uses, named once so that main() and the tests agree. Only app/
@@ -44,9 +46,12 @@ int exit_code_for(const std::exception& error);
 // The sentence to print for it: what() itself, or for a bug "internal error: " before it.
 std::string fatal_sentence(const std::exception& error);
 
-// Prints the sentence that ends the daemon where its logs go: on stderr after "hellod: " (with
-// the journal's error priority under systemd), as a json error line once the settings ask for
-// json, or to syslog under inetd, where stderr is the client.
+// Prints a sentence of main()'s own where the logs go, in order after what was logged: on
+// stderr after "hellod: " (and the level's name, for other than errors: "hellod: warning: "),
+// with the journal's priority under systemd, as a json line once the settings ask for json, or
+// to syslog under inetd, where stderr is the client.
+void report(LogLevel level, const std::string& sentence);
+// report(LogLevel::error, ...): the sentence that ends the process.
 void report_fatal(const std::string& sentence);
 
 }  // namespace hellod

@@ -46,6 +46,11 @@ std::mutex g_flush_mutex;
 std::condition_variable g_settled_changed;
 std::atomic<int> g_flush_waiters{0};
 
+std::atomic<std::uint64_t> g_dropped{0};
+std::atomic<std::uint64_t> g_dropped_unreported{0};
+// Set by finish(): the writer stops waiting for stderr and lets the rest go.
+std::atomic<bool> g_abandon{false};
+
 void settle_one() {
     g_settled.fetch_add(1);
     if (g_flush_waiters.load() > 0) {
@@ -53,10 +58,19 @@ void settle_one() {
         g_settled_changed.notify_all();
     }
 }
-std::atomic<std::uint64_t> g_dropped{0};
-std::atomic<std::uint64_t> g_dropped_unreported{0};
-// Set by finish(): the writer stops waiting for stderr and lets the rest go.
-std::atomic<bool> g_abandon{false};
+
+// A rendered line as it is written: with its newline, except for syslog, which takes lines
+// without one.
+std::string terminated(std::string line) {
+    if (g_destination.load(std::memory_order_relaxed) != Destination::syslog) line += '\n';
+    return line;
+}
+
+// A message rendered for the destination and format in force, as it is written.
+std::string rendered(LogLevel level, std::string_view message) {
+    return terminated(render_line(level, message, g_destination.load(std::memory_order_relaxed),
+                                  g_format.load(std::memory_order_relaxed)));
+}
 
 // How often a writer waiting for stderr looks at g_abandon.
 constexpr int abandon_check_ms = 50;
@@ -123,13 +137,8 @@ std::string dropped_text(std::uint64_t count) {
 class LineWriter : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_feeding> {
   public:
     void consume(const bl::record_view& record) {
-        if (const auto dropped = g_dropped_unreported.exchange(0, std::memory_order_relaxed)) {
-            const auto destination = g_destination.load(std::memory_order_relaxed);
-            std::string notice = render_line(LogLevel::warning, dropped_text(dropped), destination,
-                                             g_format.load(std::memory_order_relaxed));
-            if (destination != Destination::syslog) notice += '\n';
-            deliver(LogLevel::warning, notice);
-        }
+        if (const auto dropped = g_dropped_unreported.exchange(0, std::memory_order_relaxed))
+            deliver(LogLevel::warning, rendered(LogLevel::warning, dropped_text(dropped)));
         if (const auto line = record[bl::expressions::smessage]) {
             const std::string& text = line.get();
             if (!text.empty())
@@ -166,8 +175,7 @@ void install_sink() {
 
 // The whole line, prefix included, is built before it reaches Boost.Log, so that it is one
 // string: one write(2), never interleaved with another thread's.
-void emit(LogLevel level, std::string line) {
-    if (g_destination.load(std::memory_order_relaxed) != Destination::syslog) line += '\n';
+void emit(LogLevel level, const std::string& line) {
     if (!g_sink_installed.load(std::memory_order_acquire)) {
         // Before init(): there is no writer thread yet, and nothing to keep in order with.
         (void)write_all(line);
@@ -225,12 +233,12 @@ LogFormat format() noexcept {
 
 void write(LogLevel level, std::string_view message) {
     if (!enabled(level)) return;
-    emit(level, render_line(level, message, destination(), format()));
+    emit(level, rendered(level, message));
 }
 
 void write_access(const AccessRecord& record) {
     if (!enabled(LogLevel::info)) return;
-    emit(LogLevel::info, render_access(record, destination(), format()));
+    emit(LogLevel::info, terminated(render_access(record, destination(), format())));
 }
 
 bool flush(std::chrono::milliseconds limit) {
