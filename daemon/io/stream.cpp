@@ -60,7 +60,7 @@ void Stream::resize(std::size_t capacity) {
     capacity_ = capacity;
 }
 
-Stream::Status Stream::fill() {
+Stream::Status Stream::fill(bool wait) {
     if (stopped_) return Status::interrupted;
     if (eof_) return Status::eof;
     // Replies to a pipelined batch leave in one write, and none waits in our buffer while we
@@ -75,7 +75,7 @@ Stream::Status Stream::fill() {
     Transport::Result got;
     for (;;) {
         if (cancelled(std::memory_order_relaxed)) return Status::cancelled;
-        got = transport_.receive({in_ + end_, capacity_ - end_}, true);
+        got = transport_.receive({in_ + end_, capacity_ - end_}, wait);
         if (got.bytes > 0) break;
         if (got.error == EINTR) continue;
         // The daemon wakes blocked workers with shutdown(SHUT_RD) after setting the flag; the
@@ -169,6 +169,28 @@ Stream::Line Stream::read_some(std::size_t max) {
     begin_ += length;
     scanned_ = scanned_ > length ? scanned_ - length : 0;
     return {Status::ok, {in_ + start, length}};
+}
+
+Stream::Line Stream::peek(std::size_t want, bool wait) {
+    if (end_ - begin_ < want) {
+        make_room(options_.read_buffer);
+        if (capacity_ < want) resize(want);
+        if (const Status status = fill(wait); status != Status::ok)
+            return {status, {in_ + begin_, end_ - begin_}};
+    }
+    return {Status::ok, {in_ + begin_, end_ - begin_}};
+}
+
+void Stream::skip(std::size_t count) {
+    assert(count <= end_ - begin_);
+    begin_ += count;
+    scanned_ = 0;
+}
+
+void Stream::set_read_timeout(std::chrono::milliseconds timeout) {
+    options_.read_timeout = timeout;
+    // The transport's zero is "for ever" too.
+    transport_.set_receive_timeout(timeout);
 }
 
 Stream::Status Stream::write(std::string_view bytes) {

@@ -61,6 +61,18 @@ class Stream {
     // `max` for it, so the caller's max bounds the memory).
     Line read_some(std::size_t max);
 
+    // The input not yet taken, without taking it: what is buffered, after one read more when
+    // fewer than `want` bytes are (the buffer grows to `want` for it, so `want` bounds the
+    // memory). For a header in front of the protocol, whose length only its first bytes tell;
+    // the text is valid until the next call. A failed read still returns what is buffered.
+    // Without `wait`, the read takes only what has arrived, and reports timeout when nothing has.
+    Line peek(std::size_t want, bool wait = true);
+    // Takes the first `count` bytes of what peek() returned; they are never read again.
+    void skip(std::size_t count);
+    // How long one read may wait from now on; 0 = for ever.
+    void set_read_timeout(std::chrono::milliseconds timeout);
+    std::chrono::milliseconds read_timeout() const noexcept { return options_.read_timeout; }
+
     // Buffered write; flushes when the buffer is full. Returns ok, timeout or error.
     Status write(std::string_view bytes);
     Status flush();
@@ -90,7 +102,9 @@ class Stream {
     static constexpr std::size_t inline_buffer = 512;
 
   private:
-    Status fill();  // one read into the buffer (after flushing output)
+    // One read into the buffer (after flushing output); without `wait`, only what has arrived,
+    // and timeout when nothing has.
+    Status fill(bool wait = true);
     Status send_all(std::string_view bytes);
     bool client_may_send_more();
     void make_room(std::size_t max_size);  // room for one more read, buffer <= max_size

@@ -843,5 +843,84 @@ TEST(Stream, CloseGracefullyDrainsAtMost64KiB) {
     EXPECT_LE(elapsed, 3000ms);
 }
 
+// A header in front of the protocol (PROXY): peek until its length is known, skip exactly it, and
+// whatever the client sent after it in the same segment is the protocol's first input.
+TEST(Stream, PeekLeavesTheInputAndSkipTakesExactlyTheHeader) {
+    SocketPair pair;
+    send_all(pair.peer.get(), "HDR:12\nrest\nline two\n");
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options());
+    Stream::Line seen = stream.peek(4);
+    ASSERT_EQ(seen.status, Status::ok);
+    EXPECT_EQ(text(seen), "HDR:12\nrest\nline two\n") << "one read, all that had arrived";
+    seen = stream.peek(4);  // enough is buffered: no read
+    ASSERT_EQ(seen.status, Status::ok);
+    stream.skip(7);
+    for (const char* expected : {"rest", "line two"}) {
+        const Stream::Line line = stream.read_line(100);
+        ASSERT_EQ(line.status, Status::ok);
+        EXPECT_EQ(text(line), expected);
+    }
+    EXPECT_EQ(stream.bytes_in(), 21u);
+}
+
+TEST(Stream, PeekReadsMoreUntilWantIsBufferedAndGrowsOnlyToWant) {
+    SocketPair pair;
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(2000ms));
+    const std::string big(3000, 'x');
+    send_all(pair.peer.get(), big.substr(0, 10));
+    Stream::Line seen = stream.peek(1);
+    ASSERT_EQ(seen.status, Status::ok);
+    EXPECT_EQ(seen.text.size(), 10u);
+    std::thread sender([&] { send_all(pair.peer.get(), big.substr(10)); });
+    while (seen.status == Status::ok && seen.text.size() < 3000)
+        seen = stream.peek(3000);
+    sender.join();
+    ASSERT_EQ(seen.status, Status::ok);
+    EXPECT_EQ(text(seen), big);
+    EXPECT_LE(stream.buffer_capacity(), std::max<std::size_t>(3000, options().read_buffer));
+}
+
+TEST(Stream, PeekReportsTheEndWithWhatIsBuffered) {
+    SocketPair pair;
+    send_all(pair.peer.get(), "PRO");
+    ::shutdown(pair.peer.get(), SHUT_WR);
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(2000ms));
+    Stream::Line seen = stream.peek(6);
+    while (seen.status == Status::ok && seen.text.size() < 6)
+        seen = stream.peek(6);
+    EXPECT_EQ(seen.status, Status::eof);
+    EXPECT_EQ(text(seen), "PRO");
+}
+
+// A peek that does not wait takes what has arrived, and reports timeout at once when nothing has,
+// whatever the read timeout.
+TEST(Stream, APeekWithoutWaitingReturnsAtOnce) {
+    SocketPair pair;
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(30'000ms));
+    const auto start = Clock::now();
+    EXPECT_EQ(stream.peek(1, false).status, Status::timeout);
+    EXPECT_LE(since(start), 1000ms);
+    send_all(pair.peer.get(), "abc");
+    Stream::Line seen = stream.peek(1, false);
+    for (int i = 0; i < 100 && seen.status == Status::timeout; ++i)  // loopback delivers at once
+        seen = stream.peek(1, false);
+    ASSERT_EQ(seen.status, Status::ok);
+    EXPECT_EQ(text(seen), "abc");
+}
+
+TEST(Stream, ReadTimeoutCanBeChangedMidStream) {
+    SocketPair pair;
+    net::SocketTransport transport(pair.ours.get());
+    Stream stream(transport, options(30'000ms));
+    stream.set_read_timeout(100ms);
+    const auto start = Clock::now();
+    EXPECT_EQ(stream.peek(1).status, Status::timeout);
+    EXPECT_LE(since(start), 3000ms);
+}
+
 }  // namespace
 }  // namespace hellod
