@@ -40,6 +40,14 @@ std::string startup_line(const Settings& s, const std::vector<net::Listener>& li
             out << ", " << kind << " " << rules->size()
                 << (rules->size() == 1 ? " network" : " networks");
     }
+    // Which connections must begin with a PROXY header is the first thing to check when a
+    // balancer's clients are closed unanswered, so the networks are named, not counted.
+    if (!s.proxy_protocol_from.empty()) {
+        out << ", proxy-protocol-from";
+        for (const auto& network : s.proxy_protocol_from)
+            out << " " << network.to_string();
+        out << ", proxy-header-timeout " << seconds_text(s.proxy_header_timeout) << " s";
+    }
     out << ", idle-timeout "
         << (s.idle_timeout.count() == 0 ? "off" : seconds_text(s.idle_timeout) + " s")
         << ", write-timeout " << seconds_text(s.write_timeout) + " s"

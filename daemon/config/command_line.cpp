@@ -108,16 +108,26 @@ po::parsed_options parse_options(std::span<const char* const> args, const Option
     }
 }
 
+// "--listen, --allow, --deny and --proxy-protocol-from", from the table.
+std::string repeatable_options() {
+    std::vector<std::string> names;
+    for (const auto& def : setting_defs())
+        if (def.list) names.push_back(std::string("--") + def.name);
+    std::string text;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    return text;
+}
+
 // po::store rejects a setting given twice that does not repeat, and parses nothing else.
 po::variables_map stored(const po::parsed_options& parsed) {
     po::variables_map vm;
     try {
         po::store(parsed, vm);
     } catch (const po::multiple_occurrences& e) {
-        throw ConfigError(
-            ConfigError::Kind::usage,
-            e.get_option_name() +
-                " is given more than once (only --listen, --allow and --deny repeat)");
+        throw ConfigError(ConfigError::Kind::usage, e.get_option_name() +
+                                                        " is given more than once (only " +
+                                                        repeatable_options() + " repeat)");
     } catch (const po::error& e) {
         throw ConfigError(ConfigError::Kind::usage, escaped(e.what()) + " (see --help)");
     }

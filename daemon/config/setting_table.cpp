@@ -34,7 +34,7 @@ std::size_t distance(std::string_view a, std::string_view b) {
 
 // The rows, in --help's order. Every function is a captureless lambda, so the table is built
 // at compile time and needs no initialisation order.
-constexpr std::array<SettingDef, 24> kSettings{{
+constexpr std::array<SettingDef, 26> kSettings{{
     {"listen", 'l', "HOST:PORT",
      "address to listen on; repeat it or separate several with commas (default *:9999: "
      "every address, IPv4 and IPv6; 0.0.0.0:N is IPv4 only, [::]:N IPv6 only)",
@@ -113,6 +113,26 @@ constexpr std::array<SettingDef, 24> kSettings{{
              s.access.deny(network);
      },
      nullptr, [](const Settings& s) { return network_texts(s.access.denied()); }, "none"},
+    {"proxy-protocol-from", 0, "CIDR",
+     "load balancers in these networks must begin each connection with a PROXY protocol "
+     "header (v1 or v2), whose client address then counts for the limits, rules and log; "
+     "repeatable like allow (default: none, the feature is off)",
+     [](Settings& s, std::string_view v) {
+         for (const auto& network :
+              parse_networks(v,
+                             "trusting every address would let any client claim any address; "
+                             "list the balancers' addresses"))
+             s.proxy_protocol_from.push_back(network);
+     },
+     nullptr, [](const Settings& s) { return network_texts(s.proxy_protocol_from); },
+     "none: no connection carries a PROXY header"},
+    {"proxy-header-timeout", 0, "SECONDS",
+     "how long a connection from proxy-protocol-from may take to deliver its header (above 0)",
+     [](Settings& s, std::string_view v) {
+         s.proxy_header_timeout =
+             parse_seconds(v, "would let a balancer that sends no header hold a worker forever");
+     },
+     [](const Settings& s) { return seconds_text(s.proxy_header_timeout); }},
     {"idle-timeout", 0, "SECONDS", "close a session silent this long; 0 = never",
      [](Settings& s, std::string_view v) { s.idle_timeout = parse_seconds(v); },
      [](const Settings& s) { return seconds_text(s.idle_timeout); }},

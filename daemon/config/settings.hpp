@@ -24,7 +24,11 @@ struct Settings {
     // behind one NAT address needs of a greeting service. A load balancer's address needs
     // more (or proxy-protocol-from, once it exists).
     std::size_t max_connections_per_ip = 64;
-    AccessRules access;                               // allow and deny; empty = admit everyone
+    AccessRules access;  // allow and deny; empty = admit everyone
+    // The load balancers whose connections begin with a PROXY protocol header naming the client;
+    // empty = none (connections from anywhere are served as they come).
+    std::vector<net::Cidr> proxy_protocol_from;
+    std::chrono::milliseconds proxy_header_timeout{5'000};
     std::chrono::milliseconds idle_timeout{300'000};  // 0 = none
     std::chrono::milliseconds write_timeout{30'000};
     std::chrono::milliseconds shutdown_timeout{5'000};

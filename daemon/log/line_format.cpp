@@ -133,7 +133,7 @@ int syslog_priority(LogLevel level) {
 
 std::string render_access(const AccessRecord& record, Destination destination,
                           LogFormat line_format) {
-    constexpr LogLevel level = LogLevel::info;
+    const LogLevel level = record.level;
     // Seconds with three decimals, rounded to the nearest millisecond: 0.012
     const auto total_ms = static_cast<std::uint64_t>(
         std::max<std::int64_t>(0, (record.duration.count() + 500'000) / 1'000'000));
@@ -149,7 +149,7 @@ std::string render_access(const AccessRecord& record, Destination destination,
     append_number(out, record.bytes_out);
 
     std::string line;
-    line.reserve(160 + record.host.size() + record.detail.size());
+    line.reserve(160 + record.host.size() + record.via.size() + record.detail.size());
     open_line(line, level, destination, line_format);
     // host and detail are made printable as in the text log before json escapes them, so that
     // both formats carry the same text.
@@ -157,6 +157,7 @@ std::string render_access(const AccessRecord& record, Destination destination,
         add_string(line, "message", "access");
         add_string(line, "peer", record.peer);
         if (!record.host.empty()) add_string(line, "host", escaped(record.host));
+        if (!record.via.empty()) add_string(line, "via", record.via);
         add_number(line, "duration", duration);
         add_number(line, "lines", lines);
         add_number(line, "bytes_in", in);
@@ -171,6 +172,10 @@ std::string render_access(const AccessRecord& record, Destination destination,
             line += " host=\"";
             append_escaped(line, record.host);  // from a PTR record: the peer's to choose
             line += '"';
+        }
+        if (!record.via.empty()) {
+            line += " via=";
+            line += record.via;
         }
         line += " duration=";
         line += duration;

@@ -17,7 +17,7 @@ int syslog_priority(LogLevel level);
 std::string render_line(LogLevel level, std::string_view message, Destination destination,
                         LogFormat format);
 
-// One access line (at info), in the same forms.
+// One access line (at record.level), in the same forms.
 std::string render_access(const AccessRecord& record, Destination destination, LogFormat format);
 
 }  // namespace hellod::log

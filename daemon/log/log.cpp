@@ -237,8 +237,8 @@ void write(LogLevel level, std::string_view message) {
 }
 
 void write_access(const AccessRecord& record) {
-    if (!enabled(LogLevel::info)) return;
-    emit(LogLevel::info, terminated(render_access(record, destination(), format())));
+    if (!enabled(record.level)) return;
+    emit(record.level, terminated(render_access(record, destination(), format())));
 }
 
 bool flush(std::chrono::milliseconds limit) {

@@ -66,8 +66,11 @@ inline constexpr std::size_t queue_lines = 4096;
 // seconds), lines, bytes_in, bytes_out, end, detail. host and detail are raw here and escaped
 // like client text on the way out; each is left out when empty.
 struct AccessRecord {
-    std::string_view peer{};  // "192.0.2.1:51234", "[2001:db8::1]:51234"
-    std::string_view host{};  // the confirmed name (--resolve-peers), or empty
+    LogLevel level = LogLevel::info;  // debug for a balancer's own health checks
+    std::string_view peer{};          // "192.0.2.1:51234", "[2001:db8::1]:51234"
+    std::string_view host{};          // the confirmed name (--resolve-peers), or empty
+    // The load balancer the client came through (its PROXY header named the peer), or empty.
+    std::string_view via{};
     std::chrono::nanoseconds duration{};
     std::uint64_t lines = 0;
     std::uint64_t bytes_in = 0;

@@ -22,6 +22,10 @@ void ConnectionTable::Slot::release() noexcept {
     if (table_ != nullptr) std::exchange(table_, nullptr)->release(id_);
 }
 
+bool ConnectionTable::Slot::move_to(const std::string& address_key, std::size_t max_per_ip) {
+    return table_ != nullptr && table_->move(id_, address_key, max_per_ip);
+}
+
 ConnectionTable::Admission ConnectionTable::admit(int fd, const std::string& address_key,
                                                   std::size_t max_total, std::size_t max_per_ip,
                                                   Slot& slot) {
@@ -37,6 +41,24 @@ ConnectionTable::Admission ConnectionTable::admit(int fd, const std::string& add
     entries_.emplace(id, Entry{fd, address_key});
     slot = Slot(this, id);
     return Admission::admitted;
+}
+
+bool ConnectionTable::move(std::uint64_t id, const std::string& address_key,
+                           std::size_t max_per_ip) {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(id);
+    if (it == entries_.end()) return false;
+    if (it->second.address_key == address_key) return true;
+    auto& count = per_address_[address_key];
+    if (max_per_ip != 0 && count >= max_per_ip) {
+        if (count == 0) per_address_.erase(address_key);
+        return false;
+    }
+    ++count;
+    const auto old = per_address_.find(it->second.address_key);
+    if (old != per_address_.end() && --old->second == 0) per_address_.erase(old);
+    it->second.address_key = address_key;
+    return true;
 }
 
 void ConnectionTable::release(std::uint64_t id) noexcept {

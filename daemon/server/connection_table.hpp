@@ -29,6 +29,12 @@ class ConnectionTable {
         ~Slot() { release(); }
         explicit operator bool() const noexcept { return table_ != nullptr; }
         void release() noexcept;
+        // Counts the connection against `address_key` instead, the client a PROXY header named
+        // (the connection was counted against its balancer), unless that address already holds
+        // `max_per_ip` connections (0 = no limit): then nothing changes and it returns false.
+        // One step under the table's lock, so no other admission sees it counted twice or not
+        // at all.
+        bool move_to(const std::string& address_key, std::size_t max_per_ip);
 
       private:
         friend class ConnectionTable;
@@ -58,6 +64,7 @@ class ConnectionTable {
         std::string address_key;
     };
     void release(std::uint64_t id) noexcept;
+    bool move(std::uint64_t id, const std::string& address_key, std::size_t max_per_ip);
 
     mutable std::mutex mutex_;
     std::condition_variable emptied_;

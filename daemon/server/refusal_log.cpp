@@ -49,21 +49,40 @@ std::optional<RefusalLog::Report> RefusalLog::refused(const net::IpAddress& peer
     return Report{};
 }
 
-std::string refusal_line(std::string_view peer, std::string_view why,
-                         const RefusalLog::Report& report, std::size_t capacity) {
-    std::string line = "refused ";
-    line.append(peer).append(" (").append(why).append(")");
+namespace {
+
+// What the line leaves out: `noun` is "refusal" or "bad header".
+void append_unlogged(std::string& line, std::string_view noun, const RefusalLog::Report& report,
+                     std::size_t capacity) {
+    const std::string plural = std::string(noun) + "s";
     if (report.shared) {
-        line += "; " + std::to_string(capacity) +
-                " peers were logged in the last minute, so refusals of further peers are logged "
-                "once a minute";
+        line += "; " + std::to_string(capacity) + " peers were logged in the last minute, so " +
+                plural + " of further peers are logged once a minute";
         if (report.unlogged > 0)
             line +=
                 " (" + std::to_string(report.unlogged) + " not logged since the last such line)";
     } else if (report.unlogged > 0) {
-        line += "; " + std::to_string(report.unlogged) + " refusal" +
-                (report.unlogged == 1 ? "" : "s") + " of this peer not logged since its last line";
+        line += "; " + std::to_string(report.unlogged) + " " +
+                (report.unlogged == 1 ? std::string(noun) : plural) +
+                " of this peer not logged since its last line";
     }
+}
+
+}  // namespace
+
+std::string refusal_line(std::string_view peer, std::string_view why,
+                         const RefusalLog::Report& report, std::size_t capacity) {
+    std::string line = "refused ";
+    line.append(peer).append(" (").append(why).append(")");
+    append_unlogged(line, "refusal", report, capacity);
+    return line;
+}
+
+std::string bad_header_line(std::string_view balancer, std::string_view problem,
+                            const RefusalLog::Report& report, std::size_t capacity) {
+    std::string line = "bad PROXY header from ";
+    line.append(balancer).append(" (").append(problem).append("); closed without a reply");
+    append_unlogged(line, "bad header", report, capacity);
     return line;
 }
 

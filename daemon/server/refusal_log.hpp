@@ -76,4 +76,11 @@ class RefusalLog {
 std::string refusal_line(std::string_view peer, std::string_view why,
                          const RefusalLog::Report& report, std::size_t capacity);
 
+// The line for a PROXY header that did not come right from a balancer of proxy-protocol-from,
+// rate-limited the same way per balancer address:
+//   bad PROXY header from 10.0.0.1:40000 (v1 header has no CRLF within 107 bytes); closed
+//   without a reply; 17 more from this address not logged since its last line
+std::string bad_header_line(std::string_view balancer, std::string_view problem,
+                            const RefusalLog::Report& report, std::size_t capacity);
+
 }  // namespace hellod

@@ -98,7 +98,8 @@ void Server::after_threads_ended(std::size_t joined) {
 }
 
 ServerStatus Server::status() const {
-    return {table_.size(), accepted_, turned_away_, refused_};
+    return {table_.size(), accepted_, turned_away_.load(std::memory_order_relaxed),
+            refused_.load(std::memory_order_relaxed)};
 }
 
 void Server::accept_from(std::size_t listener) {
@@ -140,12 +141,24 @@ void Server::back_off(std::chrono::milliseconds pause) {
     paused_until_ = std::chrono::steady_clock::now() + pause;
 }
 
+bool Server::from_balancer(const net::SocketAddress& peer) const {
+    const auto& balancers = settings_->proxy_protocol_from;
+    if (balancers.empty()) return false;
+    const auto ip = net::IpAddress::of(peer.get(), peer.length);
+    return ip && std::ranges::any_of(
+                     balancers, [&](const net::Cidr& network) { return network.contains(*ip); });
+}
+
 bool Server::handle(net::Accepted accepted) {
     const sockaddr* const address = accepted.peer.get();
     const socklen_t peer_length = accepted.peer.length;
+    // A balancer's connections are judged by the client its PROXY header names, on the worker
+    // (the header may take a while).
+    const bool header_first = from_balancer(accepted.peer);
     // First of all, so that a refused peer costs no socket option, slot, name lookup or thread.
-    if (const auto verdict = settings_->access.check(address, peer_length); !verdict.admitted) {
-        refuse_by_rule(std::move(accepted), verdict);
+    if (const auto verdict = settings_->access.check(address, peer_length);
+        !header_first && !verdict.admitted) {
+        refuse_by_rule(std::move(accepted.fd), accepted.peer, verdict);
         return false;
     }
     net::UniqueFd fd = std::move(accepted.fd);
@@ -153,11 +166,16 @@ bool Server::handle(net::Accepted accepted) {
 
     auto connection = std::make_unique<Connection>();
     connection->peer = net::to_string(address, peer_length);
+    connection->address = accepted.peer;
     connection->settings = settings_;
+    if (header_first) connection->gate = this;
     const Settings& settings = *settings_;
+    // A balancer speaks for many clients: a burst of their connections, each a moment away from
+    // its header, must not be turned away as one address over its limit. Its connections count
+    // against its address until then, but only max-connections caps them.
     const auto admission =
         table_.admit(fd.get(), net::address_key(address, peer_length), settings.max_connections,
-                     settings.max_connections_per_ip, connection->slot);
+                     header_first ? 0 : settings.max_connections_per_ip, connection->slot);
     connection->fd = std::move(fd);
     switch (admission) {
         case ConnectionTable::Admission::admitted:
@@ -172,7 +190,8 @@ bool Server::handle(net::Accepted accepted) {
             return false;
     }
     // Only admitted clients are looked up: a flood of refused ones must not become DNS load.
-    if (settings.resolve_peers) connection->host = resolver_.lookup(address, peer_length);
+    if (settings.resolve_peers && !header_first)
+        connection->host = resolver_.lookup(address, peer_length);
     HLOG(debug) << "connection from " << connection->peer;
     const bool started = workers_.spawn(connection, [this](std::unique_ptr<Connection> c) {
         serve(std::move(c), table_.cancelled());
@@ -195,25 +214,102 @@ bool Server::handle(net::Accepted accepted) {
     return true;
 }
 
-void Server::refuse_by_rule(net::Accepted accepted, const AccessRules::Verdict& verdict) {
-    ++refused_;
+void Server::refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
+                            const AccessRules::Verdict& verdict, std::string_view via) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
     // Closed with a reset, not an orderly close: the server keeps no TIME_WAIT or FIN_WAIT
     // socket for a peer it wants nothing to do with, which matters when a refused peer floods;
     // and it is what the peer would see anyway whenever it had sent anything, since Linux resets
     // a socket closed with unread input.
-    net::close_with_reset(std::move(accepted.fd));
-    if (const auto report = refusals_.refused(*verdict.peer, std::chrono::steady_clock::now())) {
-        if (log::enabled(report->level)) {
-            log::write(report->level,
-                       refusal_line(net::host_to_string(accepted.peer.get(), accepted.peer.length),
-                                    reason(verdict), *report, refusals_.capacity()));
-        }
+    net::close_with_reset(std::move(fd));
+    std::optional<RefusalLog::Report> report;
+    {
+        std::lock_guard lock(refusals_mutex_);
+        report = refusals_.refused(*verdict.peer, std::chrono::steady_clock::now());
+    }
+    if (report && log::enabled(report->level)) {
+        std::string who = net::host_to_string(peer.get(), peer.length);
+        if (!via.empty()) who.append(" via ").append(via);
+        log::write(report->level,
+                   refusal_line(who, reason(verdict), *report, refusals_.capacity()));
     }
 }
 
 void Server::refuse(Connection& connection, std::string_view why) {
-    ++turned_away_;
+    turned_away_.fetch_add(1, std::memory_order_relaxed);
     turn_away(connection, why);
+}
+
+bool Server::admit(Connection& connection, const ProxyHeaderRead& read) {
+    using Outcome = ProxyHeaderRead::Outcome;
+    switch (read.outcome) {
+        case Outcome::closed:
+            HLOG(debug) << "connection from " << connection.peer
+                        << " closed before a PROXY header came";
+            return false;
+        case Outcome::bad:
+            bad_header(connection, read.problem);
+            return false;
+        case Outcome::header:
+            break;
+    }
+    const Settings& settings = *connection.settings;
+    // v2 LOCAL, v1 UNKNOWN, v2 UNSPEC and UNIX keep the connection's own address.
+    bool proxied = read.header.status == net::ProxyHeader::Status::proxied;
+    // The balancer's own health checks: v2 LOCAL, and haproxy's v1 checks, which name the check
+    // connection itself. Every few seconds from every balancer, so their access lines are debug.
+    if (read.header.local_command ||
+        (proxied &&
+         net::to_string(read.header.source.get(), read.header.source.length) == connection.peer)) {
+        connection.access_level = LogLevel::debug;
+        proxied = false;
+    }
+    const net::SocketAddress& client = proxied ? read.header.source : connection.address;
+    if (const auto verdict = settings.access.check(client.get(), client.length);
+        !verdict.admitted) {
+        connection.slot.release();  // before the descriptor goes (see Connection)
+        refuse_by_rule(std::move(connection.fd), client, verdict,
+                       proxied ? std::string_view(connection.peer) : std::string_view());
+        return false;
+    }
+    if (proxied) {
+        connection.via =
+            std::exchange(connection.peer, net::to_string(client.get(), client.length));
+        connection.address = client;
+        if (!connection.slot.move_to(net::address_key(client.get(), client.length),
+                                     settings.max_connections_per_ip)) {
+            connection.slot.release();  // over for the limits before the client hears it
+            refuse(connection, "max-connections-per-ip " +
+                                   std::to_string(settings.max_connections_per_ip) + " reached");
+            return false;
+        }
+    }
+    if (settings.resolve_peers) connection.host = resolver_.lookup(connection.address);
+    if (proxied) {
+        HLOG(debug) << "PROXY v" << read.header.version << " header from " << connection.via
+                    << " names client " << connection.peer;
+    } else {
+        HLOG(debug) << "PROXY v" << read.header.version << " header from " << connection.peer
+                    << " keeps the connection's own address";
+    }
+    return true;
+}
+
+void Server::bad_header(const Connection& connection, std::string_view problem) {
+    bad_headers_.fetch_add(1, std::memory_order_relaxed);
+    const auto balancer = net::IpAddress::of(connection.address.get(), connection.address.length);
+    if (!balancer) return;
+    std::optional<RefusalLog::Report> report;
+    {
+        std::lock_guard lock(refusals_mutex_);
+        report = bad_header_log_.refused(*balancer, std::chrono::steady_clock::now());
+    }
+    // A warning whatever the report says: proxy-protocol-from promised a header, so a missing
+    // one is a balancer set up without it, or a client let in around the balancer.
+    if (report && log::enabled(LogLevel::warning)) {
+        log::write(LogLevel::warning,
+                   bad_header_line(connection.peer, problem, *report, bad_header_log_.capacity()));
+    }
 }
 
 void Server::reload() {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -18,17 +19,17 @@
 #include "server/background_reload.hpp"
 #include "server/connection_table.hpp"
 #include "server/peer_resolver.hpp"
+#include "server/proxy_header_reader.hpp"
 #include "server/refusal_log.hpp"
+#include "server/session.hpp"
 #include "server/warning_limiter.hpp"
 #include "server/workers.hpp"
 
 namespace hellod {
 
-struct Connection;
-
 // The acceptor: one loop over every listener that hands each accepted socket to a worker
 // thread of its own, enforces the connection limits, and on stop() drains the sessions.
-class Server {
+class Server : private ClientGate {
   public:
     Server(std::shared_ptr<const Settings> settings, std::vector<net::Listener> listeners);
     Server(const Server&) = delete;
@@ -79,8 +80,15 @@ class Server {
     void accept_from(std::size_t listener);
     // Returns whether a worker took the connection.
     bool handle(net::Accepted accepted);
+    // Whether `peer` is a balancer of proxy-protocol-from.
+    bool from_balancer(const net::SocketAddress& peer) const;
+    // On a worker's thread, once a balancer's PROXY header has come or has not (ClientGate).
+    bool admit(Connection& connection, const ProxyHeaderRead& read) override;
+    void bad_header(const Connection& connection, std::string_view problem);
     // For a peer the allow and deny rules refuse: closes it unserved, counts and maybe logs it.
-    void refuse_by_rule(net::Accepted accepted, const AccessRules::Verdict& verdict);
+    // `via` is the balancer it came through, if any. Any thread.
+    void refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
+                        const AccessRules::Verdict& verdict, std::string_view via = {});
     void refuse(Connection& connection, std::string_view why);
     void out_of_descriptors(std::size_t listener, int error);
     void back_off(std::chrono::milliseconds pause);
@@ -102,9 +110,14 @@ class Server {
     bool one_shot_ = false;                  // serve_one(): the loop ends with the session
     std::atomic<bool> session_over_{false};  // set by serve_one()'s worker as it finishes
     std::uint64_t accepted_ = 0;             // counted on run()'s thread only
-    std::uint64_t turned_away_ = 0;
-    std::uint64_t refused_ = 0;  // by the allow and deny rules
-    RefusalLog refusals_;        // run()'s thread only, as the counts: no lock
+    // Workers count these too, for the clients a balancer's PROXY header names.
+    std::atomic<std::uint64_t> turned_away_{0};
+    std::atomic<std::uint64_t> refused_{0};      // by the allow and deny rules
+    std::atomic<std::uint64_t> bad_headers_{0};  // PROXY headers malformed, cut short or late
+    // Locked only to log a refusal: the accept path of an admitted client never takes it.
+    std::mutex refusals_mutex_;
+    RefusalLog refusals_;        // by the allow and deny rules, per client address
+    RefusalLog bad_header_log_;  // per balancer address
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
     ConnectionTable table_;

@@ -8,6 +8,7 @@
 #include "net/socket_transport.hpp"
 #include "protocol/dispatch.hpp"
 #include "protocol/fixed_lines.hpp"
+#include "server/proxy_header_reader.hpp"
 
 namespace hellod {
 namespace {
@@ -21,12 +22,14 @@ constexpr std::chrono::seconds name_wait{5};
 
 void log_access(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
                 std::uint64_t out) {
-    if (!log::enabled(LogLevel::info)) return;
+    if (!log::enabled(c.access_level)) return;
     const auto elapsed = std::chrono::steady_clock::now() - c.accepted;
     std::optional<std::string> name;
     if (c.host) name = c.host->name(c.accepted + name_wait);
-    log::write_access({.peer = c.peer,
+    log::write_access({.level = c.access_level,
+                       .peer = c.peer,
                        .host = name ? std::string_view(*name) : std::string_view(),
+                       .via = c.via,
                        .duration = elapsed,
                        .lines = result.lines,
                        .bytes_in = in,
@@ -45,6 +48,12 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
                               .read_timeout = settings.idle_timeout,
                               .write_timeout = settings.write_timeout,
                               .cancel = &cancel});
+    std::uint64_t header_bytes = 0;  // the balancer's, not the client's: not in the access line
+    if (connection->gate != nullptr) {
+        const ProxyHeaderRead read = read_proxy_header(stream, settings.proxy_header_timeout);
+        if (!connection->gate->admit(*connection, read)) return;
+        header_bytes = read.header.length;
+    }
     protocol::SessionResult result =
         protocol::run_session(stream, settings.session, connection->peer);
     if (result.reason != protocol::EndReason::error) {
@@ -59,7 +68,7 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
     // Connection).
     connection->slot.release();
     connection->fd.reset();
-    log_access(*connection, result, stream.bytes_in(), stream.bytes_out());
+    log_access(*connection, result, stream.bytes_in() - header_bytes, stream.bytes_out());
 }
 
 void turn_away(Connection& connection, std::string_view why) {

@@ -7,18 +7,42 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "net/address.hpp"
 #include "net/fd.hpp"
 #include "server/connection_table.hpp"
 #include "server/peer_resolver.hpp"
 
 namespace hellod {
 
+struct Connection;
+struct ProxyHeaderRead;
+
+// The server's say once a trusted balancer's PROXY header has come (or has not): the client it
+// names takes the connection's place in the allow and deny rules and the per-address limit.
+// Called on the worker's thread.
+class ClientGate {
+  public:
+    // Whether the session goes on. When it does not, the gate has already refused, turned away
+    // or dropped the connection, and logged it as it deserves.
+    virtual bool admit(Connection& connection, const ProxyHeaderRead& read) = 0;
+
+  protected:
+    virtual ~ClientGate() = default;
+};
+
 // One accepted client. Members are destroyed bottom-up: the table slot is released before the
 // descriptor is closed, so shutdown never reaches a reused descriptor number.
 struct Connection {
     net::UniqueFd fd;
     ConnectionTable::Slot slot;
-    std::string peer;  // "192.0.2.1:51234"
+    std::string peer;            // "192.0.2.1:51234"
+    net::SocketAddress address;  // the peer's; both become the client's once a header names it
+    // Set for a connection from proxy-protocol-from: a PROXY header comes first, and this decides
+    // on the client it names.
+    ClientGate* gate = nullptr;
+    std::string via;  // the balancer's end, "10.0.0.1:40000", once a header named the client
+    // debug for a balancer's own health checks, which would otherwise flood the access log.
+    LogLevel access_level = LogLevel::info;
     std::chrono::steady_clock::time_point accepted = std::chrono::steady_clock::now();
     std::shared_ptr<const Settings> settings;   // the settings this session started with
     std::optional<PeerResolver::Pending> host;  // the peer's confirmed name (--resolve-peers)

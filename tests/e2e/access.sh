@@ -120,4 +120,71 @@ t_access_help() {
         fail "--help does not describe --deny: $(grep -A1 -- --deny h.out)"
 }
 
-CASES+=(access_deny access_allow_list access_reload access_errors access_print_config access_help)
+# Behind a balancer (proxy-protocol-from): the balancer is 127.0.0.1, played by nc. A v1 header,
+# then the client's lines in the same write: the client's transcript, and its address in the
+# access line with the balancer's as via=, in text and in JSON.
+t_proxy_protocol_v1() {
+    start_hellod d --proxy-protocol-from 127.0.0.1 --log-format json
+    input v1.in 'PROXY TCP4 192.0.2.7 127.0.0.1 51234 %s\r\nAnn\nexit\n' "${HD_PORT[d]}"
+    talk "${HD_PORT[d]}" v1.out v1.in -s 127.0.0.1
+    expect_file v1.out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    must_log d '"message":"access","peer":"192\.0\.2\.7:51234","via":"127\.0\.0\.1:[0-9]+",.*"bytes_in":9,' 'the proxied access line'
+    # Anyone else is served as before: the same bytes from 127.0.0.2 are a line like any other.
+    talk "${HD_PORT[d]}" direct.out v1.in -s 127.0.0.2
+    expect_file direct.out 'Welcome!\r\nHello, PROXY TCP4 192.0.2.7 127.0.0.1 51234 %s!\r\nHello, Ann!\r\nBye!\r\n' "${HD_PORT[d]}"
+    must_log d '"peer":"127\.0\.0\.2:[0-9]+","duration"' 'the direct access line'
+}
+
+# A v2 header (binary, as haproxy's send-proxy-v2 writes it) naming an IPv6 client, a deny rule
+# that applies to that client, and a balancer connection without a header: closed unanswered
+# and warned about once.
+t_proxy_protocol_v2_and_bad_headers() {
+    start_hellod d --proxy-protocol-from 127.0.0.1 --deny 2001:db8::66
+    local sig='\r\n\r\n\0\r\nQUIT\n' addresses='\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0'
+    input v2.in "$sig"'\x21\x21\0\x24'"$addresses"'\x07'"$addresses"'\x01\xc8\x1b\x27\x0fAnn\nexit\n'
+    talk "${HD_PORT[d]}" v2.out v2.in -s 127.0.0.1
+    expect_file v2.out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
+    must_log d ' access peer=\[2001:db8::7\]:51227 via=127\.0\.0\.1:[0-9]+ duration=' 'the v2 access line'
+    input denied.in "$sig"'\x21\x21\0\x24'"$addresses"'\x66'"$addresses"'\x01\xc8\x1b\x27\x0f'
+    timeout "$WAIT" socat -d -t "$WAIT" - "TCP:127.0.0.1:${HD_PORT[d]},bind=127.0.0.1" \
+        <denied.in >denied.out 2>denied.err
+    [[ -s denied.out ]] && fail "a denied client got bytes: [$(show_bytes denied.out)]"
+    must_log d 'info  refused \[2001:db8::66\] via 127\.0\.0\.1:[0-9]+ \(deny 2001:db8::66/128\)$' 'the refusal'
+    local i
+    for i in 1 2 3; do
+        input "bad$i.in" 'Ann\nexit\n'
+        talk "${HD_PORT[d]}" "bad$i.out" "bad$i.in" -s 127.0.0.1
+        [[ -s bad$i.out ]] && fail "a balancer connection without a header got bytes: [$(show_bytes "bad$i.out")]"
+    done
+    must_log d 'warn  bad PROXY header from 127\.0\.0\.1:[0-9]+ \(not a PROXY header\); closed without a reply$' 'the bad header warning'
+    # Each warning is queued before its connection is closed, so once a later session's line is
+    # in the log, every warning the three could have caused is too.
+    input later.in "$sig"'\x21\x21\0\x24'"$addresses"'\x07'"$addresses"'\x01\xc8\x1c\x27\x0fexit\n'
+    talk "${HD_PORT[d]}" later.out later.in -s 127.0.0.1
+    must_log d ' access peer=\[2001:db8::7\]:51228 via=' 'a session after the bad headers'
+    local warnings
+    warnings=$(grep -c 'bad PROXY header' d.log)
+    ((warnings == 1)) || fail "$warnings warnings for 3 bad headers within a minute: $(grep 'bad PROXY' d.log | tr '\n' '|')"
+}
+
+t_proxy_protocol_settings() {
+    run_bin all --proxy-protocol-from all
+    expect_fatal all 64 "--proxy-protocol-from: 'all' is not an address: trusting every address would let any client claim any address; list the balancers' addresses"
+    run_bin zero --proxy-header-timeout 0
+    expect_fatal zero 64 "--proxy-header-timeout: '0' would let a balancer that sends no header hold a worker forever; use a number of seconds from 0.001 to"
+    HELLOD_PROXY_PROTOCOL_FROM='10.0.0.0/33' run_bin env
+    expect_fatal env 78 "HELLOD_PROXY_PROTOCOL_FROM: '10.0.0.0/33' has a prefix length"
+    run_bin p --proxy-protocol-from '10.0.0.0/24, fd00::1' --proxy-header-timeout 2.5 --print-config
+    ((RC == 0)) || fail "--print-config: exit $RC: $(head -c 300 p.err)"
+    local expected=$'proxy-protocol-from = 10.0.0.0/24\nproxy-protocol-from = fd00::1/128\nproxy-header-timeout = 2.5'
+    [[ $(grep -E '^proxy-' p.out) == "$expected" ]] || fail "printed as $(grep -E 'proxy-' p.out | tr '\n' '|')"
+    start_hellod d --proxy-protocol-from 127.0.0.1,::1
+    [[ $LOG_LINE == *', proxy-protocol-from 127.0.0.1/32 ::1/128, proxy-header-timeout 5 s, '* ]] ||
+        fail "the start-up line does not name the balancers: $LOG_LINE"
+    run_bin h --help
+    grep -qE -- '--proxy-protocol-from CIDR .*load balancers in these networks' h.out ||
+        fail "--help does not describe --proxy-protocol-from: $(grep -A1 -- --proxy-protocol h.out)"
+}
+
+CASES+=(access_deny access_allow_list access_reload access_errors access_print_config access_help
+    proxy_protocol_v1 proxy_protocol_v2_and_bad_headers proxy_protocol_settings)

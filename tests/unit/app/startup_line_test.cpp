@@ -52,5 +52,16 @@ TEST(StartupLine, DualStackAndIpv6OnlyWildcardsAreToldApart) {
         << line;
 }
 
+TEST(StartupLine, NamesTheTrustedBalancers) {
+    auto set = net::open_listeners({"127.0.0.1:0"}, 16);
+    Settings s;
+    EXPECT_EQ(startup_line(s, set.listeners, nullptr).find("proxy"), std::string::npos);
+    s.proxy_protocol_from = {net::Cidr::parse("10.0.0.0/24"), net::Cidr::parse("fd00::1")};
+    const std::string line = startup_line(s, set.listeners, nullptr);
+    EXPECT_NE(line.find(", proxy-protocol-from 10.0.0.0/24 fd00::1/128, proxy-header-timeout 5 s,"),
+              std::string::npos)
+        << line;
+}
+
 }  // namespace
 }  // namespace hellod

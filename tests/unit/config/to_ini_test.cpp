@@ -160,6 +160,7 @@ TEST(Settings, ShippedConfigShowsTheDefaults) {
                              "write-timeout",
                              "max-line-bytes",
                              "shutdown-timeout",
+                             "proxy-header-timeout",
                              "udp-echo",
                              "udp-echo-rate",
                              "log-level",
@@ -193,6 +194,22 @@ TEST(SettingsAccess, PrintConfigRoundTrips) {
                          "deny = 192.0.2.7/32\ndeny = 10.0.0.0/8\n"))
         << ini;
     EXPECT_FALSE(contains(ini, "# allow")) << ini;
+    EXPECT_EQ(round_trip(s), s) << ini;
+}
+
+TEST(SettingsProxyProtocol, PrintConfigRoundTrips) {
+    Settings s;
+    EXPECT_TRUE(contains(to_ini(s),
+                         "\n# proxy-protocol-from = (none: no connection carries a PROXY header)\n"
+                         "proxy-header-timeout = 5\n"))
+        << to_ini(s);
+    s = settings_of({"--proxy-protocol-from", "10.0.0.0/24, fd00::/8", "--proxy-protocol-from",
+                     "192.0.2.1", "--proxy-header-timeout", "0.5"});
+    const auto ini = to_ini(s);
+    EXPECT_TRUE(contains(ini,
+                         "\nproxy-protocol-from = 10.0.0.0/24\nproxy-protocol-from = fd00::/8\n"
+                         "proxy-protocol-from = 192.0.2.1/32\nproxy-header-timeout = 0.5\n"))
+        << ini;
     EXPECT_EQ(round_trip(s), s) << ini;
 }
 

@@ -236,6 +236,30 @@ TEST_F(LogFormats, JsonAccessLinesHaveTypedFields) {
     expect_field("end", false, "busy");
 }
 
+// A client that came through a load balancer: peer is the client its PROXY header named, via the
+// balancer's end of the connection.
+TEST_F(LogFormats, AccessLinesNameTheBalancerAClientCameThrough) {
+    CapturedStderr captured;
+    log::init(LogLevel::info, log::Destination::terminal, LogFormat::text);
+    auto record = plain_access();
+    record.peer = "192.0.2.7:51234";
+    record.via = "10.0.0.1:40000";
+    record.end = "exit";
+    log::write_access(record);
+    log::init(LogLevel::info, log::Destination::terminal, LogFormat::json);
+    log::write_access(record);
+    const auto lines = captured.lines();
+    ASSERT_EQ(lines.size(), 2u);
+    expect_text_line(lines[0],
+                     "info  access peer=192.0.2.7:51234 via=10.0.0.1:40000 duration=1.500s "
+                     "lines=0 in=0 out=39 end=exit");
+    const auto object = json_line(lines[1], "info");
+    EXPECT_EQ(object.keys(),
+              (std::vector<std::string>{"time", "level", "message", "peer", "via", "duration",
+                                        "lines", "bytes_in", "bytes_out", "end"}));
+    EXPECT_EQ(object.find("via")->text, "10.0.0.1:40000");
+}
+
 TEST_F(LogFormats, JsonForTheJournalKeepsThePriorityPrefix) {
     CapturedStderr captured;
     log::init(LogLevel::info, log::Destination::journal, LogFormat::json);

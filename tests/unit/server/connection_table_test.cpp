@@ -36,6 +36,36 @@ TEST(ConnectionTable, ZeroPerAddressMeansUnlimited) {
     EXPECT_EQ(table.count_for("A"), 0u);
 }
 
+// A connection through a balancer counts against the balancer until its PROXY header names the
+// client, then against the client: the move checks the client's limit and changes both counts.
+TEST(ConnectionTable, ASlotMovesToTheClientItsHeaderNamed) {
+    ConnectionTable table;
+    ConnectionTable::Slot a, b, c;
+    ASSERT_EQ(table.admit(10, "LB", 10, 2, a), Admission::admitted);
+    ASSERT_EQ(table.admit(11, "LB", 10, 2, b), Admission::admitted);
+    ASSERT_EQ(table.admit(12, "LB", 10, 2, c), Admission::busy_per_ip) << "2 pending headers";
+    EXPECT_TRUE(a.move_to("X", 2));
+    EXPECT_EQ(table.count_for("LB"), 1u);
+    EXPECT_EQ(table.count_for("X"), 1u);
+    EXPECT_TRUE(a.move_to("X", 2)) << "moving to where it is changes nothing";
+    EXPECT_EQ(table.count_for("X"), 1u);
+    ASSERT_EQ(table.admit(12, "LB", 10, 2, c), Admission::admitted);
+    EXPECT_TRUE(b.move_to("X", 2));
+    EXPECT_FALSE(c.move_to("X", 2)) << "X holds 2 already";
+    EXPECT_EQ(table.count_for("LB"), 1u) << "a refused move leaves the slot where it was";
+    EXPECT_EQ(table.count_for("X"), 2u);
+    EXPECT_TRUE(c.move_to("Y", 0)) << "0 = no limit";
+    EXPECT_EQ(table.count_for("LB"), 0u);
+    a.release();
+    b.release();
+    c.release();
+    EXPECT_EQ(table.count_for("X"), 0u);
+    EXPECT_EQ(table.count_for("Y"), 0u);
+    EXPECT_EQ(table.size(), 0u);
+    ConnectionTable::Slot none;
+    EXPECT_FALSE(none.move_to("X", 0));
+}
+
 TEST(ConnectionTable, CancelWakesReadersAndRaisesTheFlag) {
     int pair[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
