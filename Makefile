@@ -10,7 +10,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHELLOD_WERROR=ON
 # Build and test dependencies, as Debian bookworm names them.
 DEPS := cmake g++ make pkg-config libboost-program-options-dev libboost-log-dev \
         libgtest-dev libsystemd-dev expect telnet socat netcat-openbsd procps netbase \
-        systemd groff-base man-db podman runc debootstrap jq
+        systemd groff-base man-db podman runc debootstrap jq haproxy
 
 # make bench only: gnuplot for the chart (bookworm's gnuplot-nox has pngcairo), taskset to pin,
 # python3 for the report; and what the reference servers' build.sh needs, when they are there.

@@ -189,13 +189,13 @@ proc_listen_port() {
 # server closes, socat ends 0.1 s later (-t), which closes the FIFO: the reader sees EOF.
 # (nc would not do: with its stdin still open it outlives the server's close.)
 
-# client_open NAME PORT
+# client_open NAME PORT [SOURCE]: SOURCE, when given, is the address the client binds to.
 client_open() {
-    local name=$1 port=$2 w r
+    local name=$1 port=$2 bind=${3:+,bind=$3} w r
     local in="$CASE_DIR/$name.in" out="$CASE_DIR/$name.out"
     mkfifo "$in" "$out"
     exec {w}<>"$in"
-    socat -t 0.1 - "TCP:127.0.0.1:$port" <"$in" >"$out" 2>"$CASE_DIR/$name.err" &
+    socat -t 0.1 - "TCP:127.0.0.1:$port$bind" <"$in" >"$out" 2>"$CASE_DIR/$name.err" &
     CL_PID[$name]=$!
     KILL_PIDS+=("$!")
     exec {r}<"$out"  # returns once socat has opened its end
