@@ -69,7 +69,9 @@ t_activation_datagram_socket() {
     local port=${HD_PORT[d]}
     # The datagram wakes the outer activator; the inner one sees it pending and execs hellod.
     printf 'ping' >ping
-    timeout "$WAIT" socat -T 3 - "UDP:127.0.0.1:$port" <ping >pong 2>pong.err || fail "no UDP echo: $(cat pong.err)"
+    # The whole start of hellod (under TSan, on a loaded machine, seconds) lies between the
+    # datagram and its echo, so socat waits as long as any other step may.
+    timeout $((WAIT + 2)) socat -T "$WAIT" - "UDP:127.0.0.1:$port" <ping >pong 2>pong.err || fail "no UDP echo: $(cat pong.err)"
     expect_file pong 'ping'
     must_log d "info  udp-echo on 127\\.0\\.0\\.1:$port \\(from systemd\\)" 'udp-echo on the inherited socket'
     input in 'Ann\nexit\n'
