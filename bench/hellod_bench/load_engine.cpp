@@ -14,6 +14,7 @@
 
 #include "clock.hpp"
 #include "proc_stats.hpp"
+#include "proxy_header.hpp"
 #include "signals.hpp"
 
 namespace hellod_bench {
@@ -188,7 +189,8 @@ void LoadEngine::handle_event(std::uint64_t key, std::uint32_t events) {
     const auto gen = static_cast<std::uint32_t>(key >> 32);
     auto& c = conns_[static_cast<std::size_t>(i)];
     if (c.gen != gen || !c.fd) return;  // an event for a socket already closed
-    if (c.state == State::connecting && !script_.welcome_expected && (events & EPOLLOUT)) {
+    if (c.state == State::connecting && (!script_.welcome_expected || c.header_pending) &&
+        (events & EPOLLOUT)) {
         on_writable(i);
         return;
     }
@@ -247,8 +249,18 @@ void LoadEngine::open_conn(int i) {
         requeue(i, kRetryDelayNs);
         return;
     }
+    // --proxy: the header goes at once (on loopback the handshake is done when connect returns),
+    // otherwise as soon as the socket is writable.
+    c.serial = opened_++;
+    c.header_pending = false;
+    if (opt_.proxy != ProxyVersion::none && !send_header(fd.get(), c, true)) {
+        ++errors_.connect;
+        requeue(i, kRetryDelayNs);
+        return;
+    }
     epoll_event ev{};
-    ev.events = EPOLLIN | (script_.welcome_expected ? 0u : static_cast<std::uint32_t>(EPOLLOUT));
+    const bool await_writable = !script_.welcome_expected || c.header_pending;
+    ev.events = EPOLLIN | (await_writable ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
     ev.data.u64 = key_of(i, c.gen);
     if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &ev) < 0)
         throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
@@ -258,6 +270,18 @@ void LoadEngine::open_conn(int i) {
     c.op_start = c.session_start = now;
     c.deadline = now + seconds_to_ns(opt_.connect_timeout);
     ++in_flight_;
+}
+
+// Sends c's PROXY header on fd in one send; false when the connection failed. With may_wait, a
+// socket still connecting (EAGAIN, ENOTCONN: it takes nothing yet) sets c.header_pending instead,
+// and on_writable sends the header.
+bool LoadEngine::send_header(int fd, Conn& c, bool may_wait) {
+    const auto header = proxy_header(opt_.proxy, target_, c.serial);
+    const auto sent = send(fd, header.data(), header.size(), MSG_NOSIGNAL);
+    c.header_pending =
+        may_wait && sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN);
+    // A header is at most 108 bytes: an empty socket buffer takes it whole.
+    return c.header_pending || sent == static_cast<ssize_t>(header.size());
 }
 
 bool LoadEngine::counts_as_up(State s) const {
@@ -344,7 +368,7 @@ void LoadEngine::on_writable(int i) {
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err) {
+    if (err || (c.header_pending && !send_header(c.fd.get(), c, false))) {
         fail(i, errors_.connect);
         return;
     }
@@ -352,7 +376,7 @@ void LoadEngine::on_writable(int i) {
     ev.events = EPOLLIN;
     ev.data.u64 = key_of(i, c.gen);
     epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
-    established(i);
+    if (!script_.welcome_expected) established(i);  // greeting: the welcome comes next
 }
 
 void LoadEngine::on_readable(int i) {

@@ -43,6 +43,8 @@ class LoadEngine {
         std::int64_t session_start = 0;
         std::int64_t deadline = 0;
         std::int64_t not_before = 0;
+        std::uint64_t serial = 0;     // which connection of the run (names the PROXY client)
+        bool header_pending = false;  // --proxy: the header waits for the connect to complete
     };
 
     LoadResult run_pingpong();
@@ -60,6 +62,7 @@ class LoadEngine {
     void fail(int i, std::uint64_t& counter);
     void established(int i);
     bool send_line(int i, std::string_view bytes, State next, std::int64_t now);
+    bool send_header(int fd, Conn& c, bool may_wait);
     void on_readable(int i);
     void on_writable(int i);
     bool feed(int i, std::span<const char> data);
@@ -79,6 +82,7 @@ class LoadEngine {
     std::deque<int> open_queue_;
     bool reopen_ = true;             // false once hold has everyone up
     bool requests_flowing_ = false;  // pingpong: started after setup
+    std::uint64_t opened_ = 0;       // connections opened so far
     int in_flight_ = 0;
     int up_ = 0;
     int verify_pending_ = 0;

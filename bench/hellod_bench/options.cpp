@@ -95,6 +95,16 @@ Options parse_options(std::span<char* const> args) {
             else
                 throw UsageError("--protocol must be greeting or echo, not '" + std::string(p) +
                                  "'.");
+        } else if (name == "--proxy") {
+            const auto v = next();
+            if (o.mode == Mode::startup || o.mode == Mode::free_port)
+                throw UsageError("--proxy is only taken by pingpong, churn and hold.");
+            if (v == "v1")
+                o.proxy = ProxyVersion::v1;
+            else if (v == "v2")
+                o.proxy = ProxyVersion::v2;
+            else
+                throw UsageError("--proxy must be v1 or v2, not '" + std::string(v) + "'.");
         } else if (name == "--pid") {
             o.pid = parse_int(name, next(), 1);
         } else if (name == "--connect-timeout") {
@@ -134,9 +144,11 @@ const char* usage_text() {
 usage:
   hellod-bench pingpong [--target HOST:PORT] [-c CONNS] [-d SECONDS] [--warmup SECONDS]
                         [--protocol greeting|echo] [--pid SERVER_PID] [--line TEXT]
+                        [--proxy v1|v2]
   hellod-bench churn    [--target HOST:PORT] [-c SLOTS] [-d SECONDS] [--warmup SECONDS]
-                        [--protocol greeting|echo] [--pid SERVER_PID]
+                        [--protocol greeting|echo] [--pid SERVER_PID] [--proxy v1|v2]
   hellod-bench hold     [--target HOST:PORT] -c N [-d SECONDS] [--pid SERVER_PID]
+                        [--proxy v1|v2]
   hellod-bench startup  --target HOST:PORT [-n RUNS] [--server-cpu CPU] -- COMMAND [ARGS...]
   hellod-bench free-port        print a free TCP port on 127.0.0.1
 
@@ -158,6 +170,10 @@ options:
   --warmup SECONDS       unmeasured load before the measurement (default 0)
   --protocol P           greeting (default) or echo
   --line TEXT            the line sent in each request (default "bench")
+  --proxy v1|v2          each connection first sends a PROXY protocol header of that version
+                         (one send, before the welcome), as a balancer would, naming a client
+                         that differs per connection (10.x.y.z or fd00::x, and its port);
+                         for a server with proxy-protocol-from (default: no header)
   --pid PID              account the server: CPU time over the measured period
                          (server_cpu_pct, server_cpu_us_per_op); hold: VmRSS and threads
   --connect-timeout S    bound on one connect attempt, to the welcome (default 10)

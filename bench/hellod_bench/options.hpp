@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol.hpp"
+#include "proxy_header.hpp"
 
 namespace hellod_bench {
 
@@ -19,6 +20,7 @@ struct Options {
     bool duration_given = false;  //
     double warmup = 0.0;
     Protocol protocol = Protocol::greeting;
+    ProxyVersion proxy = ProxyVersion::none;
     int pid = 0;                       // --pid: the server process to account
     double connect_timeout = 10;       // one connect attempt (to the welcome, for greeting)
     double setup_timeout = 120;        // all connections up (pingpong, hold)

@@ -1,12 +1,14 @@
 #include "report.hpp"
 
 #include "json_line.hpp"
+#include "proxy_header.hpp"
 
 namespace hellod_bench {
 
 std::string report_json(const Options& o, const LoadResult& r) {
     JsonLine j;
-    j.add("mode", r.mode).add("protocol", protocol_name(o.protocol)).add("target", o.target);
+    j.add("mode", r.mode).add("protocol", protocol_name(o.protocol));
+    j.add("proxy", proxy_name(o.proxy)).add("target", o.target);
     j.add("conns", r.conns).add("established", r.established);
     j.add("seconds", r.seconds, 3).add("ops", r.ops).add("rate", r.rate, 1);
     j.add("p50_us", r.latency.percentile_us(0.50), 1)

@@ -4,7 +4,8 @@
 #   bench_smoke.sh HELLOD HELLOD_BENCH
 #
 # Checks the JSON line of every mode with jq (zero errors, sensible figures), and that the
-# checker can fail: a server answering 'Hi, bench!' must give mismatch errors, not a rate.
+# checker can fail: a server answering 'Hi, bench!' must give mismatch errors, not a rate; a
+# server expecting a PROXY header (--proxy-protocol-from) closes a churn without --proxy.
 # Every server listens on its own free loopback port; every wait is bounded. Ends with
 # "N passed, N failed".
 set -uo pipefail
@@ -68,7 +69,7 @@ check "pingpong greeting, 8 connections" "$RC == 0 and .mode == \"pingpong\" and
     and .server_cpu_pct >= 0 and (.seconds | . >= 0.3 and . < 1)"
 
 bench churn --target "127.0.0.1:$PORT" -c 4 -d 0.3 --pid "$SERVER_PID"
-check "churn greeting, 4 slots" "$RC == 0 and .mode == \"churn\" and $SANE
+check "churn greeting, 4 slots" "$RC == 0 and .mode == \"churn\" and .proxy == \"none\" and $SANE
     and .server_cpu_us_per_op > 0"
 
 bench hold --target "127.0.0.1:$PORT" -c 50 -d 0.2 --pid "$SERVER_PID"
@@ -103,6 +104,25 @@ bench churn --protocol echo --target "127.0.0.1:$PORT" -c 4 -d 0.3
 check "churn echo, 4 slots" "$RC == 0 and .protocol == \"echo\" and $SANE"
 stop_server 6
 
+# --proxy: each connection first sends a PROXY header naming a client of its own. The server
+# allows 2 connections per client address, so 8 slots naming one client would be turned away
+# (busy: mismatch errors). Without the header, the server closes every connection unanswered
+# once its proxy-header-timeout is over: connect errors, nothing measured.
+start_server --proxy-protocol-from 127.0.0.1/32 --max-connections-per-ip 2 \
+    --proxy-header-timeout 0.2 || echo "hellod (proxy-protocol-from) did not start"
+for v in v1 v2; do
+    bench churn --proxy "$v" --target "127.0.0.1:$PORT" -c 8 -d 0.3 --pid "$SERVER_PID"
+    check "churn --proxy $v, 8 slots, 2 connections per client address" "$RC == 0
+        and .proxy == \"$v\" and $SANE and .server_cpu_us_per_op > 0"
+done
+bench hold --proxy v2 --target "127.0.0.1:$PORT" -c 20 -d 0.1 --setup-timeout 5
+check "hold --proxy v2, 20 held, every one still answers" "$RC == 0 and .proxy == \"v2\"
+    and .held == 20 and .answered == 20 and .errors == 0"
+bench churn --target "127.0.0.1:$PORT" -c 8 -d 0.5
+check "churn without --proxy is closed unanswered (connect errors, exit 3)" "$RC == 3
+    and .proxy == \"none\" and .ops == 0 and .error_kinds.connect > 0"
+stop_server 6
+
 # The checker must be able to fail: a different reply is a mismatch, and nothing measured.
 start_server --reply 'Hi, %s!' || echo "hellod (Hi) did not start"
 bench pingpong --target "127.0.0.1:$PORT" -c 4 -d 0.3
@@ -127,7 +147,7 @@ check "startup of a command that never listens: timeout, exit 3" "$RC == 3 and .
 
 # Usage errors: exit 64 and one sentence naming the option.
 for args in "pingpong -c 0" "churn -d abc" "pingpong --protocol ftp" "hold --target nohost" \
-    "pingpong --frobnicate" "startup --target 127.0.0.1:1"; do
+    "pingpong --frobnicate" "startup --target 127.0.0.1:1" "churn --proxy v3"; do
     # shellcheck disable=SC2086  # split on purpose
     bench $args
     err=$(cat "$WORK/bench.err")
