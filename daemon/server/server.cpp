@@ -148,10 +148,11 @@ bool Server::handle(net::Accepted accepted) {
     // (the header may take a while).
     const bool header_first = from_balancer(accepted.peer);
     // First of all, so that a refused peer costs no socket option, slot, name lookup or thread.
-    if (const auto verdict = settings_->access.check(address, peer_length);
-        !header_first && !verdict.admitted) {
-        refuse_by_rule(std::move(accepted.fd), accepted.peer, verdict);
-        return false;
+    if (!header_first) {
+        if (const auto verdict = settings_->access.check(address, peer_length); !verdict.admitted) {
+            refuse_by_rule(std::move(accepted.fd), accepted.peer, verdict);
+            return false;
+        }
     }
     net::UniqueFd fd = std::move(accepted.fd);
     net::set_no_delay(fd.get());

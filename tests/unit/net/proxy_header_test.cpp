@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy_headers.hpp"
+
 namespace hellod::net {
 namespace {
 
@@ -48,7 +50,7 @@ std::string describe(const SocketAddress& address) {
            std::to_string(address.length);
 }
 
-const std::string kV2Signature("\r\n\r\n\0\r\nQUIT\n", 12);
+const std::string kV2Signature(hellod::testing::proxy_v2_signature);
 
 // A v2 header: signature, ver_cmd, family, the body's length (or `declared`), then the body.
 std::string v2(unsigned ver_cmd, unsigned family, std::string_view body, long declared = -1) {
@@ -63,25 +65,14 @@ std::string v2(unsigned ver_cmd, unsigned family, std::string_view body, long de
     return header;
 }
 
-std::string port_bytes(unsigned port) {
-    return {static_cast<char>((port >> 8) & 0xff), static_cast<char>(port & 0xff)};
-}
-
-// The address block of TCP or UDP: both addresses (IPv4 or IPv6 by the source), both ports.
+// The shared builders (tests/support/proxy_headers.hpp) under this file's short names.
 std::string addresses(const std::string& source, const std::string& destination,
                       unsigned source_port, unsigned destination_port) {
-    const int af = source.find(':') == std::string::npos ? AF_INET : AF_INET6;
-    const std::size_t size = af == AF_INET ? 4 : 16;
-    std::string block(2 * size, '\0');
-    if (::inet_pton(af, source.c_str(), block.data()) != 1 ||
-        ::inet_pton(af, destination.c_str(), block.data() + size) != 1)
-        throw std::invalid_argument(source + " " + destination);
-    return block + port_bytes(source_port) + port_bytes(destination_port);
+    return hellod::testing::proxy_v2_addresses(source, destination, source_port, destination_port);
 }
 
 std::string tlv(unsigned type, std::string_view value) {
-    return static_cast<char>(type) + port_bytes(static_cast<unsigned>(value.size())) +
-           std::string(value);
+    return hellod::testing::proxy_v2_tlv(type, value);
 }
 
 constexpr unsigned kLocal = 0x20;
