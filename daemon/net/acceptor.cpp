@@ -16,27 +16,6 @@ UniqueFd open_spare() {
     return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-// The errors after which the next connection is fine: the connection died in the backlog, or
-// Linux passed a network error of that connection up to accept().
-bool skips_one(int error) {
-    switch (error) {
-        case EINTR:
-        case ECONNABORTED:
-        case EPROTO:
-        case ENETDOWN:
-        case ENOPROTOOPT:
-        case EHOSTDOWN:
-        case ENONET:
-        case EHOSTUNREACH:
-        case EOPNOTSUPP:
-        case ENETUNREACH:
-        case EPERM:
-            return true;
-        default:
-            return false;
-    }
-}
-
 int accept_one(int listener, Accepted& out) {
     out.peer = {};
     out.peer.length = sizeof out.peer.storage;
@@ -92,7 +71,7 @@ Acceptor::Outcome Acceptor::accept_batch(std::size_t index,
             continue;
         }
         if (error == EAGAIN || error == EWOULDBLOCK) return {};
-        if (skips_one(error)) continue;
+        if (accept_skips_one(error)) continue;
         if (error == EMFILE || error == ENFILE) return {Stop::out_of_descriptors, error};
         return {Stop::failed, error};
     }
@@ -120,6 +99,25 @@ std::vector<std::string> Acceptor::set_backlog(int backlog) {
         }
     }
     return failures;
+}
+
+bool accept_skips_one(int error) noexcept {
+    switch (error) {
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO:
+        case ENETDOWN:
+        case ENOPROTOOPT:
+        case EHOSTDOWN:
+        case ENONET:
+        case EHOSTUNREACH:
+        case EOPNOTSUPP:
+        case ENETUNREACH:
+        case EPERM:
+            return true;
+        default:
+            return false;
+    }
 }
 
 }  // namespace hellod::net

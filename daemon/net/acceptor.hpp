@@ -79,4 +79,8 @@ class Acceptor {
     std::vector<std::size_t> ready_;  // what the last wait() found
 };
 
+// Whether an accept(2) failure with `error` concerns that one connection only (it died in the
+// backlog, or Linux passed its network error up), so that the next accept may well succeed.
+bool accept_skips_one(int error) noexcept;
+
 }  // namespace hellod::net

@@ -2,18 +2,19 @@
 # The layering rules of daemon/ (daemon/README.md), checked rather than only written:
 #   1. every source file sits in a layer folder, and includes name the folder ("io/stream.hpp");
 #   2. a layer includes only itself and the layers below it:
-#        text < log < os < io < net < protocol < config < server < app
+#        text < log < os < io < net < metrics < protocol < config < server < app
 #   3. protocol/ and io/ include neither net/ nor a socket header: they see the connection only
 #      through io/stream and io/transport;
 #   4. below app/, nothing knows an exit code (exit_code, FatalError, sysexits.h);
-#   5. Boost.Log is included by log/log.cpp alone, Boost.Program_Options by config/command_line.cpp.
+#   5. Boost.Log is included by log/log.cpp alone, Boost.Program_Options by config/command_line.cpp,
+#      Boost.Beast and Boost.Asio by metrics/http_exchange.cpp (all three are slow to compile).
 #
 #   check_layers.sh DAEMON_DIR     checks that tree: one line per violation, then "N passed, N failed"
 #   check_layers.sh --self-test    plants one violation of each rule in a copy of daemon/ and checks
 #                                  that each is caught, and that the clean copy passes
 set -u
 
-layers=(text log os io net protocol config server app)
+layers=(text log os io net metrics protocol config server app)
 
 declare -A layer_rank
 for i in "${!layers[@]}"; do layer_rank[${layers[$i]}]=$i; done
@@ -73,6 +74,9 @@ check() {
             if [[ $included = boost/program_options* && $relative != config/command_line.cpp ]]; then
                 report "$relative: includes <$included>; only config/command_line.cpp includes Boost.Program_Options"
             fi
+            if [[ $included =~ ^boost/(beast|asio) && $relative != metrics/http_exchange.cpp ]]; then
+                report "$relative: includes <$included>; only metrics/http_exchange.cpp includes Boost.Beast and Asio"
+            fi
             if [[ $included = sysexits.h && $layer != app ]]; then
                 report "$relative: includes <sysexits.h>; only app/ knows exit codes"
             fi
@@ -125,6 +129,8 @@ self_test() {
     plant include-without-folder server/workers.cpp '#include "stream.hpp"'
     plant boost-log-elsewhere server/session.cpp '#include <boost/log/core.hpp>'
     plant program-options-elsewhere config/invocation.cpp '#include <boost/program_options.hpp>'
+    plant beast-elsewhere server/metrics_page.cpp '#include <boost/beast/http.hpp>'
+    plant metrics-includes-server metrics/exposition.cpp '#include "server/server.hpp"'
     plant file-at-the-root stray.cpp 'int x;'
     plant unknown-folder util/helpers.hpp '#pragma once'
     echo "$passed passed, $failed failed"
