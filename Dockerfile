@@ -16,7 +16,7 @@ FROM debian:${DEBIAN_RELEASE} AS build
 
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        cmake g++ make pkg-config libboost-program-options-dev libboost-log-dev libsystemd-dev \
+        cmake g++ make pkg-config libboost-dev libboost-program-options-dev libboost-log-dev libsystemd-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

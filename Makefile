@@ -8,13 +8,15 @@ JOBS      ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHELLOD_WERROR=ON
 
 # Build and test dependencies, as Debian bookworm names them.
-DEPS := cmake g++ make pkg-config libboost-program-options-dev libboost-log-dev \
+# libboost-dev: Boost.Beast, the metrics endpoint's HTTP; prometheus (with promtool) and curl: the
+# metrics tests.
+DEPS := cmake g++ make pkg-config libboost-dev libboost-program-options-dev libboost-log-dev \
         libgtest-dev libsystemd-dev expect telnet socat netcat-openbsd procps netbase \
-        systemd groff-base man-db podman runc debootstrap jq haproxy
+        systemd groff-base man-db podman runc debootstrap jq haproxy prometheus curl
 
 # make bench only: gnuplot for the chart (bookworm's gnuplot-nox has pngcairo), taskset to pin,
 # python3 for the report; and what the reference servers' build.sh needs, when they are there.
-BENCH_DEPS := gnuplot-nox util-linux python3 netcat-openbsd jq
+BENCH_DEPS := gnuplot-nox util-linux python3 netcat-openbsd jq curl
 PEERS_DEPS := golang-go libboost-dev
 PEERS ?= ../shared/peers
 

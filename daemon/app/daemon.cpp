@@ -15,11 +15,14 @@
 #include "app/start_warnings.hpp"
 #include "app/startup_line.hpp"
 #include "log/log.hpp"
+#include "metrics/http_endpoint.hpp"
+#include "net/error.hpp"
 #include "net/listener.hpp"
 #include "os/descriptor_limit.hpp"
 #include "os/privileges.hpp"
 #include "os/systemd_notifier.hpp"
 #include "os/task_limit.hpp"
+#include "server/metrics_page.hpp"
 #include "server/server.hpp"
 #include "server/udp_echo.hpp"
 #include "text/strings.hpp"
@@ -72,11 +75,35 @@ void start_udp_echo(std::optional<UdpEcho>& udp, const Settings& settings,
     }
 }
 
+// The metrics endpoint's sockets, bound with the others while still root; none when it is off.
+// hellod binds them itself even under socket activation: systemd passes the greeting sockets.
+std::vector<net::Listener> metrics_sockets(const Settings& settings) {
+    if (settings.metrics_listen.empty()) return {};
+    try {
+        // A few scrapers at most, so a short queue; the endpoint accepts as they come.
+        auto set = net::open_listeners(settings.metrics_listen, 16);
+        for (const auto& warning : set.warnings)
+            HLOG(warning) << "metrics-listen: " << warning;
+        return std::move(set.listeners);
+    } catch (const net::Error& e) {
+        throw net::Error(e.kind(), e.error_number(), std::string("metrics-listen: ") + e.what());
+    }
+}
+
+std::vector<std::string> names_of(const std::vector<net::Listener>& listeners) {
+    std::vector<std::string> names;
+    for (const auto& listener : listeners)
+        names.push_back(listener.name);
+    return names;
+}
+
 }  // namespace
 
 int run_daemon(const Invocation& invocation, std::span<const char* const> args,
                std::optional<net::InheritedSockets> inherited) {
     const Settings& settings = invocation.settings;
+    const double start_time =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     log::init(log::detect_destination());
     for (const auto& warning : invocation.warnings)
         HLOG(warning) << warning;
@@ -98,6 +125,7 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     // Still root: the user it becomes may not be able to read the config file (-t says the same).
     for (const auto& warning : start_warnings(settings, identity))
         HLOG(warning) << warning;
+    auto metrics_listeners = metrics_sockets(settings);
     const bool datagrams_passed = passed && !passed->datagram.empty();
     auto datagram = datagram_sockets(settings, bound.listeners, passed);
 
@@ -108,7 +136,8 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     std::optional<UdpEcho> udp;
     start_udp_echo(udp, settings, std::move(datagram), datagrams_passed);
 
-    const std::string started = startup_line(settings, bound.listeners, passed);
+    const std::string started =
+        startup_line(settings, bound.listeners, passed, names_of(metrics_listeners));
     Server server(std::make_shared<const Settings>(settings), std::move(bound.listeners));
     server.on_reload([args, activated = passed != nullptr](const Settings& running) {
         return reload_and_report(args, current_environment(), running, activated);
@@ -120,6 +149,14 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     SystemdNotifier systemd;
     server.set_service_manager(systemd);
     const SignalRoute signals(server, udp ? &*udp : nullptr, true);
+    // After the server and the UDP echo it reads, so that it stops before they go.
+    std::optional<metrics::HttpEndpoint> endpoint;
+    if (!metrics_listeners.empty()) {
+        endpoint.emplace(
+            std::move(metrics_listeners), [&server, echo = udp ? &*udp : nullptr, start_time] {
+                return metrics_page(read_metrics(HELLOD_VERSION, start_time, server, echo));
+            });
+    }
     HLOG(info) << started;
     // The log is written by a thread of its own: let the start-up line out before systemd hears
     // READY=1, so that whoever waited for the start finds the line. Bounded, so a stalled

@@ -73,6 +73,10 @@ int serve_inetd(const Invocation& invocation, std::optional<net::InheritedSocket
     serve_as(identity_to_serve_as({settings.user, settings.group, settings.run_as_root},
                                   current_credentials()));
     if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
+    // A process per session has nothing to count for a scraper: one endpoint per session would
+    // be as many ports, each gone before a scrape came.
+    if (!settings.metrics_listen.empty())
+        HLOG(warning) << "metrics-listen does nothing with --inetd";
     ::tzset();
     sigset_t wait_mask = block_signals();
     Server server(std::make_shared<const Settings>(settings), {});

@@ -8,7 +8,8 @@
 namespace hellod {
 
 std::string startup_line(const Settings& s, const std::vector<net::Listener>& listeners,
-                         const net::InheritedSockets* inherited) {
+                         const net::InheritedSockets* inherited,
+                         const std::vector<std::string>& metrics) {
     std::ostringstream out;
     out << "hellod " << HELLOD_VERSION << " listening on ";
     for (std::size_t i = 0; i < listeners.size(); ++i) {
@@ -24,7 +25,9 @@ std::string startup_line(const Settings& s, const std::vector<net::Listener>& li
                 << (i + 1 == inherited->names.size() ? ")" : "");
     }
     out << " (protocol " << to_string(s.session.protocol)
-        << (s.session.framing == Framing::raw ? ", framing raw" : "") << ", backlog ";
+        << (s.session.framing == Framing::raw ? ", framing raw" : "");
+    if (!metrics.empty()) out << ", metrics on " << join(metrics);
+    out << ", backlog ";
     if (inherited)
         out << "from systemd";
     else

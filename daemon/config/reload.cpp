@@ -25,6 +25,17 @@ void keep_what_needs_a_restart(Settings& next, const Settings& running, bool soc
                            addresses(running.listen) + ")");
     }
     next.listen = running.listen;
+    // hellod binds the metrics endpoint itself even under socket activation.
+    if (next.metrics_listen != running.metrics_listen) {
+        warnings.push_back(
+            "metrics-listen changed to " +
+            (next.metrics_listen.empty() ? std::string("off") : join(next.metrics_listen)) +
+            "; restart hellod to apply it (metrics still on " +
+            (running.metrics_listen.empty() ? std::string("nothing")
+                                            : join(running.metrics_listen)) +
+            ")");
+        next.metrics_listen = running.metrics_listen;
+    }
     if (next.udp_echo != running.udp_echo) {
         warnings.push_back(std::string("udp-echo changed to ") +
                            (next.udp_echo ? "true" : "false") + "; restart hellod to apply it");

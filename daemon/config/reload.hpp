@@ -22,7 +22,8 @@ struct ReloadResult {
 };
 
 // SIGHUP: reads the settings again from the same command line, the environment and the config
-// file. Settings that only a restart can change (listen, udp-echo, user, group, run-as-root)
+// file. Settings that only a restart can change (listen, metrics-listen, udp-echo, user, group,
+// run-as-root)
 // keep their running values, with a warning. With `sockets_from_systemd` the listen setting is
 // not in use, so a change to it goes unmentioned. Changes nothing itself, not even logging.
 ReloadResult reload_settings(std::span<const char* const> args, const Environment& env,

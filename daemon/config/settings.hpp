@@ -14,7 +14,8 @@ namespace hellod {
 
 // Every setting, validated. Read once and never changed: a reload builds a new one.
 struct Settings {
-    std::vector<std::string> listen;  // HOST:PORT as written; empty = the built-in default
+    std::vector<std::string> listen;          // HOST:PORT as written; empty = the built-in default
+    std::vector<std::string> metrics_listen;  // HOST:PORT of the Prometheus endpoint; empty = off
     protocol::Options session;  // what a session says and how it reads: the protocol's options
     int backlog = 511;
     std::size_t max_connections = 10000;

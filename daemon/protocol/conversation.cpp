@@ -41,7 +41,10 @@ class Conversation {
             answer_timing_marks();
             const Stream::Line line = raw ? read_chunk(stream_, options_.max_line_bytes)
                                           : stream_.read_line(options_.max_line_bytes);
-            if (take(line)) return std::move(end_);
+            if (take(line)) {
+                end_.lines_too_long = too_long_;
+                return std::move(end_);
+            }
         }
     }
 
@@ -56,6 +59,7 @@ class Conversation {
                 return answer(trim(line.text));
             case Stream::Status::too_long:
                 ++lines_;
+                ++too_long_;
                 HLOG(debug) << peer_ << " line longer than " << options_.max_line_bytes << " bytes";
                 if (send_line("Error: line too long (limit " +
                               std::to_string(options_.max_line_bytes) + " bytes)") !=
@@ -122,6 +126,7 @@ class Conversation {
     Answerer& answerer_;
     TelnetFilter telnet_;
     std::uint64_t lines_ = 0;
+    std::uint64_t too_long_ = 0;
     std::string out_;  // reused for every reply: no allocation per line once it has grown
     SessionResult end_;
 };

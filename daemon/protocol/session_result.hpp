@@ -12,8 +12,9 @@ std::string_view to_string(EndReason reason);
 
 struct SessionResult {
     EndReason reason = EndReason::eof;
-    std::uint64_t lines = 0;  // lines (or messages) received
-    std::string detail;       // for errors: what failed, e.g. "write timed out"
+    std::uint64_t lines = 0;           // lines (or messages) received
+    std::string detail;                // for errors: what failed, e.g. "write timed out"
+    std::uint64_t lines_too_long = 0;  // of those lines, the ones over max-line-bytes
 };
 
 }  // namespace hellod::protocol

@@ -60,8 +60,9 @@ bool Server::admit(Connection& connection, const ProxyHeaderRead& read) {
         if (!connection.slot.move_to(net::address_key(client.get(), client.length),
                                      settings.max_connections_per_ip)) {
             connection.slot.release();  // over for the limits before the client hears it
-            refuse(connection, "max-connections-per-ip " +
-                                   std::to_string(settings.max_connections_per_ip) + " reached");
+            refuse(connection, Refusal::per_address,
+                   "max-connections-per-ip " + std::to_string(settings.max_connections_per_ip) +
+                       " reached");
             return false;
         }
     }
@@ -77,7 +78,7 @@ bool Server::admit(Connection& connection, const ProxyHeaderRead& read) {
 }
 
 void Server::bad_header(const Connection& connection, std::string_view problem) {
-    bad_headers_.fetch_add(1, std::memory_order_relaxed);
+    metrics_.refused(Refusal::proxy_header);
     const auto balancer = net::IpAddress::of(connection.address.get(), connection.address.length);
     if (!balancer) return;
     std::optional<RefusalLog::Report> report;

@@ -17,6 +17,7 @@ namespace hellod {
 Server::Server(std::shared_ptr<const Settings> settings, std::vector<net::Listener> listeners)
     : settings_(std::move(settings)),
       acceptor_(std::move(listeners)),
+      max_connections_(settings_->max_connections),
       // A thread that ended holds its stack until it is joined: the loop joins it at once.
       workers_(Workers::Options{.on_thread_end = [this] { acceptor_.wake(); }}) {}
 
@@ -98,8 +99,24 @@ void Server::after_threads_ended(std::size_t joined) {
 }
 
 ServerStatus Server::status() const {
-    return {table_.size(), accepted_, turned_away_.load(std::memory_order_relaxed),
-            refused_.load(std::memory_order_relaxed)};
+    const auto counts = metrics_.snapshot();
+    const auto refused = [&](Refusal reason) {
+        return counts.refused[static_cast<std::size_t>(reason)];
+    };
+    return {table_.size(), accepted_,
+            refused(Refusal::busy) + refused(Refusal::per_address) + refused(Refusal::descriptors) +
+                refused(Refusal::threads),
+            refused(Refusal::denied)};
+}
+
+Server::Gauges Server::gauges() const {
+    return {.open = table_.size(),
+            .max_connections = max_connections_.load(std::memory_order_relaxed),
+            .workers_running = workers_.running(),
+            .workers_parked = workers_.parked(),
+            .workers_started = workers_.started(),
+            .reloads_applied = reloads_applied_.load(std::memory_order_relaxed),
+            .reloads_failed = reloads_failed_.load(std::memory_order_relaxed)};
 }
 
 void Server::accept_from(std::size_t listener) {
@@ -128,10 +145,12 @@ void Server::out_of_descriptors(std::size_t listener, int error) {
     }
     // Rather than leave the waiting client hanging in the backlog, tell it we are busy.
     const bool spare = acceptor_.turn_away_with_spare(listener, [this](net::Accepted accepted) {
+        metrics_.accepted();
         Connection refused;
+        refused.metrics = &metrics_;
         refused.peer = net::to_string(accepted.peer.get(), accepted.peer.length);
         refused.fd = std::move(accepted.fd);
-        refuse(refused, "out of file descriptors");
+        refuse(refused, Refusal::descriptors, "out of file descriptors");
     });
     // Without this pause the loop would spin: the listener stays readable while nothing frees.
     back_off(std::chrono::milliseconds(spare ? 10 : 100));
@@ -142,6 +161,7 @@ void Server::back_off(std::chrono::milliseconds pause) {
 }
 
 bool Server::handle(net::Accepted accepted) {
+    metrics_.accepted();
     const sockaddr* const address = accepted.peer.get();
     const socklen_t peer_length = accepted.peer.length;
     // A balancer's connections are judged by the client its PROXY header names, on the worker
@@ -161,6 +181,7 @@ bool Server::handle(net::Accepted accepted) {
     connection->peer = net::to_string(address, peer_length);
     connection->address = accepted.peer;
     connection->settings = settings_;
+    connection->metrics = &metrics_;
     if (header_first) connection->gate = this;
     const Settings& settings = *settings_;
     // A balancer speaks for many clients: a burst of their connections, each a moment away from
@@ -174,12 +195,13 @@ bool Server::handle(net::Accepted accepted) {
         case ConnectionTable::Admission::admitted:
             break;
         case ConnectionTable::Admission::busy_total:
-            refuse(*connection,
+            refuse(*connection, Refusal::busy,
                    "max-connections " + std::to_string(settings.max_connections) + " reached");
             return false;
         case ConnectionTable::Admission::busy_per_ip:
-            refuse(*connection, "max-connections-per-ip " +
-                                    std::to_string(settings.max_connections_per_ip) + " reached");
+            refuse(*connection, Refusal::per_address,
+                   "max-connections-per-ip " + std::to_string(settings.max_connections_per_ip) +
+                       " reached");
             return false;
     }
     // Only admitted clients are looked up: a flood of refused ones must not become DNS load.
@@ -200,7 +222,7 @@ bool Server::handle(net::Accepted accepted) {
                           << unlogged_suffix(*unlogged, "clients turned away for want of a thread");
         }
         connection->slot.release();
-        refuse(*connection, "no worker thread");
+        refuse(*connection, Refusal::threads, "no worker thread");
         return false;
     }
     ++accepted_;
@@ -209,7 +231,7 @@ bool Server::handle(net::Accepted accepted) {
 
 void Server::refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
                             const AccessRules::Verdict& verdict, std::string_view via) {
-    refused_.fetch_add(1, std::memory_order_relaxed);
+    metrics_.refused(Refusal::denied);
     // Closed with a reset, not an orderly close: the server keeps no TIME_WAIT or FIN_WAIT
     // socket for a peer it wants nothing to do with, which matters when a refused peer floods;
     // and it is what the peer would see anyway whenever it had sent anything, since Linux resets
@@ -228,8 +250,8 @@ void Server::refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
     }
 }
 
-void Server::refuse(Connection& connection, std::string_view why) {
-    turned_away_.fetch_add(1, std::memory_order_relaxed);
+void Server::refuse(Connection& connection, Refusal reason, std::string_view why) {
+    metrics_.refused(reason);
     turn_away(connection, why);
 }
 
@@ -256,6 +278,9 @@ void Server::finish_reload(std::shared_ptr<const Settings> next) {
     if (next) {
         apply(std::move(next));
         if (reload_applied_) reload_applied_(*settings_);
+        reloads_applied_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        reloads_failed_.fetch_add(1, std::memory_order_relaxed);
     }
     manager_->reloaded(status());
     reloads_finished_.fetch_add(1, std::memory_order_release);
@@ -268,6 +293,7 @@ void Server::apply(std::shared_ptr<const Settings> next) {
             HLOG(warning) << failure;
     // Sessions already open hold the settings they started with; only new ones see these.
     settings_ = std::move(next);
+    max_connections_.store(settings_->max_connections, std::memory_order_relaxed);
 }
 
 void Server::drain() {

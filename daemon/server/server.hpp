@@ -21,6 +21,7 @@
 #include "server/peer_resolver.hpp"
 #include "server/proxy_header_reader.hpp"
 #include "server/refusal_log.hpp"
+#include "server/server_metrics.hpp"
 #include "server/session.hpp"
 #include "server/warning_limiter.hpp"
 #include "server/workers.hpp"
@@ -75,6 +76,19 @@ class Server : private ClientGate {
     std::size_t live_connections() const { return table_.size(); }
     std::size_t worker_threads() const { return workers_.running(); }
 
+    // What a scrape of the metrics shows; any thread.
+    struct Gauges {
+        std::size_t open = 0;
+        std::size_t max_connections = 0;
+        std::size_t workers_running = 0;
+        std::size_t workers_parked = 0;
+        std::uint64_t workers_started = 0;
+        std::uint64_t reloads_applied = 0;
+        std::uint64_t reloads_failed = 0;
+    };
+    Gauges gauges() const;
+    const ServerMetrics& metrics() const noexcept { return metrics_; }
+
   private:
     ServerStatus status() const;  // on run()'s thread only: it alone counts
     void accept_from(std::size_t listener);
@@ -89,7 +103,7 @@ class Server : private ClientGate {
     // `via` is the balancer it came through, if any. Any thread.
     void refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
                         const AccessRules::Verdict& verdict, std::string_view via = {});
-    void refuse(Connection& connection, std::string_view why);
+    void refuse(Connection& connection, Refusal reason, std::string_view why);
     void out_of_descriptors(std::size_t listener, int error);
     void back_off(std::chrono::milliseconds pause);
     void after_threads_ended(std::size_t joined);
@@ -109,11 +123,12 @@ class Server : private ClientGate {
     ServiceManager* manager_ = &unmanaged_;
     bool one_shot_ = false;                  // serve_one(): the loop ends with the session
     std::atomic<bool> session_over_{false};  // set by serve_one()'s worker as it finishes
-    std::uint64_t accepted_ = 0;             // counted on run()'s thread only
-    // Workers count these too, for the clients a balancer's PROXY header names.
-    std::atomic<std::uint64_t> turned_away_{0};
-    std::atomic<std::uint64_t> refused_{0};      // by the allow and deny rules
-    std::atomic<std::uint64_t> bad_headers_{0};  // PROXY headers malformed, cut short or late
+    std::uint64_t accepted_ = 0;             // sessions handed to a worker; run()'s thread only
+    // Refusals and ended sessions, counted by the acceptor and the workers alike.
+    ServerMetrics metrics_;
+    std::atomic<std::size_t> max_connections_;  // settings_'s, for a scrape on another thread
+    std::atomic<std::uint64_t> reloads_applied_{0};
+    std::atomic<std::uint64_t> reloads_failed_{0};
     // Locked only to log a refusal: the accept path of an admitted client never takes it.
     std::mutex refusals_mutex_;
     RefusalLog refusals_;        // by the allow and deny rules, per client address

@@ -20,10 +20,12 @@ constexpr std::chrono::milliseconds linger{2000};
 // at the accept, so only sessions shorter than this ever wait, and by no more than the rest.
 constexpr std::chrono::seconds name_wait{5};
 
-void log_access(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
-                std::uint64_t out) {
-    if (!log::enabled(c.access_level)) return;
+// The session's access line and its counts in the metrics, which therefore always agree.
+void record(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
+            std::uint64_t out) {
     const auto elapsed = std::chrono::steady_clock::now() - c.accepted;
+    if (c.metrics != nullptr) c.metrics->ended(result, elapsed, in, out);
+    if (!log::enabled(c.access_level)) return;
     std::optional<std::string> name;
     if (c.host) name = c.host->name(c.accepted + name_wait);
     log::write_access({.level = c.access_level,
@@ -68,7 +70,7 @@ void serve(std::unique_ptr<Connection> connection, const std::atomic<bool>& canc
     // Connection).
     connection->slot.release();
     connection->fd.reset();
-    log_access(*connection, result, stream.bytes_in() - header_bytes, stream.bytes_out());
+    record(*connection, result, stream.bytes_in() - header_bytes, stream.bytes_out());
 }
 
 void turn_away(Connection& connection, std::string_view why) {
@@ -80,7 +82,7 @@ void turn_away(Connection& connection, std::string_view why) {
     Stream stream(transport, {});
     stream.write(protocol::busy_line);
     stream.close_gracefully(std::chrono::milliseconds::zero());
-    log_access(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0, stream.bytes_out());
+    record(connection, {protocol::EndReason::busy, 0, std::string(why)}, 0, stream.bytes_out());
 }
 
 }  // namespace hellod

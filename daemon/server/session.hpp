@@ -11,6 +11,7 @@
 #include "net/fd.hpp"
 #include "server/connection_table.hpp"
 #include "server/peer_resolver.hpp"
+#include "server/server_metrics.hpp"
 
 namespace hellod {
 
@@ -45,6 +46,7 @@ struct Connection {
     LogLevel access_level = LogLevel::info;
     std::chrono::steady_clock::time_point accepted = std::chrono::steady_clock::now();
     std::shared_ptr<const Settings> settings;   // the settings this session started with
+    ServerMetrics* metrics = nullptr;           // counts the session in as it ends, if set
     std::optional<PeerResolver::Pending> host;  // the peer's confirmed name (--resolve-peers)
 };
 

@@ -83,6 +83,29 @@ void UdpEcho::run() {
     }
 }
 
+std::string_view UdpEcho::to_string(Drop drop) {
+    switch (drop) {
+        case Drop::too_long:
+            return "too_long";
+        case Drop::source_port:
+            return "source_port";
+        case Drop::broadcast:
+            return "broadcast";
+        case Drop::over_rate:
+            return "over_rate";
+        case Drop::send_failed:
+            return "send_failed";
+    }
+    return "send_failed";
+}
+
+UdpEcho::Counts UdpEcho::counts() const noexcept {
+    Counts counts{echoed(), echoed_bytes(), {}};
+    for (std::size_t i = 0; i < drop_count; ++i)
+        counts.dropped[i] = dropped_[i].load(std::memory_order_relaxed);
+    return counts;
+}
+
 bool UdpEcho::drain(const net::Listener& socket) {
     net::Datagram request;
     for (int i = 0; i < receive_batch; ++i) {
@@ -103,11 +126,13 @@ void UdpEcho::answer(const net::Listener& socket, const net::Datagram& request,
     const auto peer = [&] { return net::to_string(request.peer_address(), request.peer_length); };
     if (request.truncated) {
         // Echoing the part that fit would send back something the client never sent.
+        drop(Drop::too_long);
         HLOG(debug) << "udp " << socket.name << ": dropped a datagram from " << peer()
                     << ": longer than " << buffer_.size() << " bytes";
         return;
     }
     if (reflection_risk(request.peer_port())) {
+        drop(Drop::source_port);
         HLOG(debug) << "udp " << socket.name << ": dropped " << payload.size() << " bytes from "
                     << peer() << ": privileged source port (echo loop risk)";
         return;
@@ -115,6 +140,7 @@ void UdpEcho::answer(const net::Listener& socket, const net::Datagram& request,
     if (request.to_group()) {
         // One forged datagram to a broadcast or multicast address would otherwise draw an
         // answer from every host listening there, all aimed at the forged source.
+        drop(Drop::broadcast);
         HLOG(debug) << "udp " << socket.name << ": dropped " << payload.size() << " bytes from "
                     << peer() << ": sent to a broadcast or multicast address";
         return;
@@ -123,11 +149,13 @@ void UdpEcho::answer(const net::Listener& socket, const net::Datagram& request,
     if (!net::send_reply(socket.fd.get(), payload, request)) {
         // A full send buffer or an unreachable client loses this datagram only, as UDP may.
         const int error = errno;
+        drop(Drop::send_failed);
         HLOG(debug) << "udp " << socket.name << ": could not echo " << payload.size()
                     << " bytes to " << peer() << ": " << errno_text(error);
         return;
     }
     echoed_.fetch_add(1, std::memory_order_relaxed);
+    echoed_bytes_.fetch_add(payload.size(), std::memory_order_relaxed);
     HLOG(debug) << "udp " << socket.name << ": echoed " << payload.size() << " bytes to " << peer();
 }
 
@@ -142,7 +170,7 @@ bool UdpEcho::within_rate(const net::Listener& socket, const net::Datagram& requ
         net::IpAddress::of(request.peer_address(), request.peer_length).value_or(net::IpAddress{});
     const auto now = SourceRateLimit::Clock::now();
     if (limit_.allow(source, now)) return true;
-    over_rate_.fetch_add(1, std::memory_order_relaxed);
+    drop(Drop::over_rate);
     HLOG(debug) << "udp " << socket.name << ": dropped " << size << " bytes from "
                 << net::to_string(request.peer_address(), request.peer_length)
                 << ": over udp-echo-rate";

@@ -2,10 +2,12 @@
 
 #include <poll.h>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,10 +42,28 @@ class UdpEcho {
     // again with a full bucket. Thread-safe.
     void set_rate(std::size_t rate) noexcept { rate_.store(rate, std::memory_order_relaxed); }
 
-    // Datagrams sent back so far.
+    // Why a datagram went unanswered, as hellod_udp_dropped_total's reason label says.
+    enum class Drop { too_long, source_port, broadcast, over_rate, send_failed };
+    static constexpr std::size_t drop_count = 5;
+    static std::string_view to_string(Drop drop);
+
+    // Datagrams sent back so far, and their bytes.
     std::uint64_t echoed() const noexcept { return echoed_.load(std::memory_order_relaxed); }
+    std::uint64_t echoed_bytes() const noexcept {
+        return echoed_bytes_.load(std::memory_order_relaxed);
+    }
+    std::uint64_t dropped(Drop why) const noexcept {
+        return dropped_[static_cast<std::size_t>(why)].load(std::memory_order_relaxed);
+    }
     // Datagrams dropped so far because their source was over udp-echo-rate.
-    std::uint64_t over_rate() const noexcept { return over_rate_.load(std::memory_order_relaxed); }
+    std::uint64_t over_rate() const noexcept { return dropped(Drop::over_rate); }
+
+    struct Counts {
+        std::uint64_t echoed = 0;
+        std::uint64_t echoed_bytes = 0;
+        std::array<std::uint64_t, drop_count> dropped{};
+    };
+    Counts counts() const noexcept;
 
   private:
     void run();
@@ -66,8 +86,14 @@ class UdpEcho {
     std::vector<std::byte> buffer_;  // one datagram; only the thread touches it
     std::atomic<std::size_t> rate_;  // udp-echo-rate as last set
     SourceRateLimit limit_;          // only the thread touches it
+    void drop(Drop why) noexcept {
+        dropped_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+    }
+
+    // Written by the thread alone, read by a scrape.
     std::atomic<std::uint64_t> echoed_{0};
-    std::atomic<std::uint64_t> over_rate_{0};
+    std::atomic<std::uint64_t> echoed_bytes_{0};
+    std::array<std::atomic<std::uint64_t>, drop_count> dropped_{};
     std::thread thread_;  // last: it starts once everything it uses exists
 };
 

@@ -28,6 +28,7 @@ bool Workers::dispatch(std::unique_ptr<Task>& task) {
         // look at it: the new thread's first step takes the same lock.
         if (worker.thread.start(options_.stack_size, [this, &worker] { work(worker); })) {
             ++running_;
+            ++started_;
             taken = true;
         } else {
             task = std::move(worker.task);
@@ -97,6 +98,11 @@ std::size_t Workers::running() const {
 std::size_t Workers::parked() const {
     std::lock_guard lock(mutex_);
     return parked_.size();
+}
+
+std::uint64_t Workers::started() const {
+    std::lock_guard lock(mutex_);
+    return started_;
 }
 
 std::size_t Workers::threads() const {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
@@ -55,9 +56,10 @@ class Workers {
     // Waits for every task to finish, ends the parked threads and joins every thread.
     void join_all();
 
-    std::size_t running() const;  // tasks being run
-    std::size_t parked() const;   // threads waiting for a task
-    std::size_t threads() const;  // threads started and not yet joined
+    std::size_t running() const;    // tasks being run
+    std::size_t parked() const;     // threads waiting for a task
+    std::size_t threads() const;    // threads started and not yet joined
+    std::uint64_t started() const;  // threads started since the pool was made
 
   private:
     class Task {
@@ -97,6 +99,7 @@ class Workers {
     std::list<Worker> ended_;      // threads that returned, to be joined
     std::vector<Worker*> parked_;  // most recently parked last: its stack is warm
     std::size_t running_ = 0;
+    std::uint64_t started_ = 0;
     bool ending_ = false;  // join_all(): parked threads end instead of waiting
 };
 

@@ -179,6 +179,19 @@ start() {
     }
 }
 
+# metrics_served PORT: the endpoint answers from inside the locked-down container, counts the
+# transcript's session (and the health checks' so far, if any), and promtool accepts the page.
+metrics_served() {
+    local page="$TMP/metrics.txt"
+    curl -sS --fail --max-time 10 -o "$page" "http://127.0.0.1:$1/metrics" || return 1
+    grep -qE '^hellod_sessions_ended_total\{end="exit"\} [1-9][0-9]*$' "$page" || {
+        echo "no exit session counted: $(grep sessions_ended "$page")"
+        return 1
+    }
+    grep -qE '^hellod_build_info\{version="[^"]+"\} 1$' "$page" || return 1
+    if command -v promtool >/dev/null; then promtool check metrics <"$page" || return 1; fi
+}
+
 health_status() { PM_TIMEOUT=30 pm inspect -f '{{.State.Health.Status}}' "$1"; }
 healthy() {
     PM_TIMEOUT=60 pm healthcheck run "$1" || return 1
@@ -294,7 +307,7 @@ step "the binary's libraries are all there, the build tools are not" runtime_onl
 step "listens on every interface by default (--print-config)" every_interface_by_default
 step ".dockerignore: the build context holds only what the build reads" context_is_clean
 
-if ! { PORT_A=$(ct_free_port) && PORT_B=$(ct_free_port); }; then
+if ! { PORT_A=$(ct_free_port) && PORT_B=$(ct_free_port) && PORT_M=$(ct_free_port); }; then
     fatal "no free ports"
 fi
 
@@ -322,7 +335,8 @@ timing "container A" $((SECONDS - t))
 # B: a mounted config, HELLOD_WELCOME over it, JSON logs, locked down
 
 t=$SECONDS
-printf 'listen = *:%s\nwelcome = From the file\nfarewell = See you\n' "$PORT_B" >"$TMP/hellod.conf"
+printf 'listen = *:%s\nmetrics-listen = 127.0.0.1:%s\nwelcome = From the file\nfarewell = See you\n' \
+    "$PORT_B" "$PORT_M" >"$TMP/hellod.conf"
 chmod 644 "$TMP/hellod.conf"
 if step "B: podman run with a mounted config, --read-only, --cap-drop ALL" \
     start "$CT_B" "$TMP/b.log" -v "$TMP/hellod.conf:/etc/hellod/hellod.conf:ro" \
@@ -330,6 +344,8 @@ if step "B: podman run with a mounted config, --read-only, --cap-drop ALL" \
     --read-only --cap-drop ALL --security-opt no-new-privileges "$IMAGE"; then
     step "B: welcome from HELLOD_WELCOME, farewell from the file, byte-exact" \
         converse "$PORT_B" 'Hi from the environment' 'See you'
+    step "B: GET /metrics from the host: the session counted, a page promtool accepts" \
+        metrics_served "$PORT_M"
     step "B: podman healthcheck run: healthy (the probe reads the same settings)" healthy "$CT_B"
     step "B: podman stop: exit status 0 within 3 s" stop_quickly "$CT_B"
     step "B: every log line is a JSON object; the access line has the session's figures" \

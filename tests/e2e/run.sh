@@ -812,7 +812,7 @@ CASES=(
 )
 
 # The cases of later chapters of the contract, each file adding to CASES.
-for cases in protocols reload hostile systemd probe logging privileges access; do
+for cases in protocols reload hostile systemd probe logging privileges access metrics; do
     # shellcheck source=/dev/null
     source "$HERE/$cases.sh"
 done

@@ -63,5 +63,16 @@ TEST(StartupLine, NamesTheTrustedBalancers) {
         << line;
 }
 
+TEST(StartupLine, NamesTheMetricsEndpoint) {
+    auto set = net::open_listeners({"127.0.0.1:0"}, 16);
+    EXPECT_EQ(startup_line(Settings{}, set.listeners, nullptr).find("metrics"), std::string::npos);
+    const std::string line =
+        startup_line(Settings{}, set.listeners, nullptr, {"127.0.0.1:9100", "[::1]:9100"});
+    EXPECT_NE(line.find("listening on 127.0.0.1:" + port_of(set.listeners[0]) +
+                        " (protocol greeting, metrics on 127.0.0.1:9100, [::1]:9100, backlog"),
+              std::string::npos)
+        << line;
+}
+
 }  // namespace
 }  // namespace hellod

@@ -143,9 +143,10 @@ TEST(SettingsAccess, RepeatedOnTheCommandLineAndSplitOnCommas) {
 }
 
 TEST(SettingsAccess, ScalarRepeatsStillNameTheRepeatableOnes) {
-    expect_usage_error({"--backlog", "1", "--backlog", "2"},
-                       {"backlog is given more than once (only --listen, --allow, --deny and "
-                        "--proxy-protocol-from repeat)"});
+    expect_usage_error(
+        {"--backlog", "1", "--backlog", "2"},
+        {"backlog is given more than once (only --listen, --metrics-listen, --allow, "
+         "--deny and --proxy-protocol-from repeat)"});
 }
 
 }  // namespace

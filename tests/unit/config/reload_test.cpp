@@ -78,6 +78,28 @@ TEST_F(Reload, ListenAndUdpEchoWaitForARestart) {
     EXPECT_EQ(changed_settings(running, *next), (std::vector<std::string>{"welcome"}));
 }
 
+// The endpoint was bound before the privilege drop, like the greeting sockets; the warning names
+// both the new addresses and the ones still served.
+TEST_F(Reload, MetricsListenWaitsForARestart) {
+    const TempFile file("metrics-listen = 127.0.0.1:9100\nwelcome = Hi\n");
+    const Settings running = start(file);
+    file.rewrite("metrics-listen = 127.0.0.1:9101\nwelcome = Hey\n");
+    auto result = reload_settings(args(), {}, running);
+    ASSERT_TRUE(result.next);
+    EXPECT_EQ(result.next->metrics_listen, std::vector<std::string>{"127.0.0.1:9100"});
+    EXPECT_EQ(result.changed, (std::vector<std::string>{"welcome"}));
+    ASSERT_EQ(result.warnings.size(), 1u);
+    EXPECT_EQ(result.warnings[0],
+              "metrics-listen changed to 127.0.0.1:9101; restart hellod to apply it (metrics "
+              "still on 127.0.0.1:9100)");
+    file.rewrite("welcome = Hey\n");
+    result = reload_settings(args(), {}, running);
+    ASSERT_EQ(result.warnings.size(), 1u);
+    EXPECT_EQ(result.warnings[0],
+              "metrics-listen changed to off; restart hellod to apply it (metrics still on "
+              "127.0.0.1:9100)");
+}
+
 // After dropping root there is no way back to take another identity.
 TEST_F(Reload, WhoHellodServesAsWaitsForARestart) {
     const TempFile file("user = nobody\nwelcome = Hi\n");

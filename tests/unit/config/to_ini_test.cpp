@@ -28,6 +28,7 @@ TEST(Settings, IniOfDefaults) {
     EXPECT_TRUE(ini.starts_with("# ")) << ini;
     for (const char* line :
          {"\n# listen = (built-in default: *:9999, every address, IPv4 and IPv6)\n",
+          "\n# metrics-listen = (off: no metrics endpoint)\n",
           "\nprotocol = greeting\n",
           "\nframing = line\n",
           "\nwelcome = Welcome!\n",
@@ -79,6 +80,7 @@ TEST(Settings, IniRoundTripsDefaults) {
 TEST(Settings, IniRoundTrips) {
     Settings s;
     s.listen = {"127.0.0.1:7000", "[::1]:7001", "localhost:7002"};
+    s.metrics_listen = {"127.0.0.1:9100", "[::1]:9100"};
     s.session.protocol = Protocol::timestamp;
     s.session.framing = Framing::raw;
     s.session.welcome = "  # Welcome; \"friend\" \\ \t";

@@ -95,6 +95,7 @@ TEST(Workers, ANewTaskReusesAParkedThread) {
     ASSERT_TRUE(run_one(workers, [&] { second = std::this_thread::get_id(); }));
     EXPECT_EQ(first, second);
     EXPECT_EQ(workers.threads(), 1u);
+    EXPECT_EQ(workers.started(), 1u);  // what hellod_worker_threads_started_total shows
 }
 
 // Counts the threads a pool reports as ended.
