@@ -59,6 +59,8 @@ while IFS= read -r variable; do unset "$variable"; done < <(compgen -e | grep '^
 # end_process and case_cleanup, defined below, are this script's own.
 # shellcheck source=SCRIPTDIR/../e2e/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/../e2e/lib.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 WAIT=5              # default bound for one wait, in seconds
 SHUTDOWN_TIMEOUT=3  # the backends' --shutdown-timeout
@@ -80,62 +82,12 @@ if ((EUID == 0)); then
     chmod 0755 "$TMP"
 fi
 
-# ---------------------------------------------------------------------------------------------
-# Cleanup
-
-# alive PID: running, not a zombie (a wrapper whose case subshell has ended is reparented and
-# may stay a zombie for a while: it has ended all the same).
-alive() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-dead() { ! alive "$1"; }
-
-# end_process PID: TERM, up to 2 s to go, then KILL. Only processes this script started.
-end_process() {
-    local pid=$1
-    alive "$pid" || return 0
-    kill -TERM "$pid" 2>/dev/null
-    poll 2 dead "$pid" || kill -KILL "$pid" 2>/dev/null
-    return 0
-}
-
-cleanup() {
-    local -a pids=()
-    local i
-    mapfile -t pids <"$PIDS"
-    # Reversed start order: clients, then haproxy, then the backends.
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do end_process "${pids[i]}"; done
-    if [[ ${DEPLOY_KEEP:-} == 1 ]]; then
-        echo "haproxy.sh: kept $TMP" >&2
-    else
-        rm -rf -- "$TMP"
-    fi
-}
+# Every process started ends with the script, in reverse start order (lib.sh's cleanup).
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # ---------------------------------------------------------------------------------------------
 CASE_DIR=$TMP
-
-# poll SECONDS CMD [ARGS...]: runs CMD every 50 ms until it succeeds (0); 1 after SECONDS, and
-# at once when CMD returns 2 (it will never succeed: the process it waits for is gone). For
-# conditions with no event to wait for (a log line already written, haproxy's server state).
-poll() {
-    local seconds=$1 deadline rc
-    shift
-    deadline=$(($(now_ms) + seconds * 1000))
-    while :; do
-        "$@"
-        rc=$?
-        ((rc == 0)) && return 0
-        ((rc == 2)) && return 1
-        (($(now_ms) >= deadline)) && return 1
-        sleep 0.05
-    done
-}
 
 # A regex for a dotted address, dots escaped.
 re_ip() { printf '%s' "${1//./\\.}"; }
@@ -272,22 +224,6 @@ all_servers() {
     for sv in "${SERVERS[@]}"; do ha_cmd "enable server be/$sv" >/dev/null; done
 }
 
-# A free TCP port below the ephemeral range (outgoing connections never take it meanwhile),
-# random so that parallel runs rarely try the same one.
-free_port() {
-    local low hex port tries
-    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-    ((low > 20100)) || low=32768
-    for ((tries = 0; tries < 100; tries++)); do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % (low - 20000)))
-        printf -v hex ':%04X ' "$port"
-        awk -v p="$hex" 'FNR > 1 && index($2 " ", p) { found = 1 } END { exit !found }' \
-            /proc/net/tcp /proc/net/tcp6 2>/dev/null && continue
-        echo "$port"
-        return 0
-    done
-    return 1
-}
 
 write_haproxy_cfg() {
     cat >"$TMP/haproxy.cfg" <<EOF
@@ -402,7 +338,7 @@ greet() {
 # stdout on a FIFO read line by line with read -t. When the server closes, socat ends 0.1 s
 # later, which closes the FIFO: the reader sees EOF.
 
-# client_open_from NAME SOURCE PORT: lib.sh's, bound to SOURCE, and listed for the final cleanup.
+# client_open_from NAME SOURCE PORT: tests/e2e/lib.sh's, bound to SOURCE, and listed for the final cleanup.
 client_open_from() {
     client_open "$1" "$3" "$2"
     echo "${CL_PID[$1]}" >>"$PIDS"
@@ -668,21 +604,6 @@ case_cleanup() {
     [[ -S $SOCK ]] && all_servers
 }
 
-run_case() {
-    local name=$1 fn=$2
-    CASE_DIR=$TMP/$name
-    mkdir -p "$CASE_DIR"
-    if (
-        trap case_cleanup EXIT
-        "$fn"
-    ); then
-        printf 'ok   %s\n' "$name"
-        PASSED=$((PASSED + 1))
-    else
-        printf 'FAIL %s: %s\n' "$name" "$(cat "$CASE_DIR/reason" 2>/dev/null || echo 'no reason recorded')"
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 print_logs() {
     local f
@@ -696,12 +617,6 @@ print_logs() {
     fi
 }
 
-setup_failed() {
-    printf 'FAIL setup: %s\n' "$*"
-    print_logs
-    echo "0 passed, 1 failed"
-    exit 1
-}
 
 T0=$(now_ms)
 for sv in "${SERVERS[@]}"; do
