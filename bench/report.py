@@ -244,6 +244,27 @@ for s in servers:
             us(m["p999_us"]), us(m["max_us"]), num(m.get("server_cpu_pct")),
             num(m.get("server_cpu_us_per_op"), "{:.1f}"), num(m["client_cpu_pct"]), err))
 P("")
+# ---- the metrics endpoint's cost: the same tests with it on (and scraped every second)
+on_off = []
+for t in sorted(by.get("hellod", {})):
+    if t.endswith(" metrics on"):
+        off = t[: -len(" metrics on")]
+        for field, label in (("rate", "rate"), ("server_cpu_us_per_op", "server CPU µs/op")):
+            a, b = fig("hellod", t, field), fig("hellod", off, field)
+            on_off.append((off, label, a, b))
+if on_off:
+    P("## hellod with metrics on against off")
+    P("")
+    P("The same test with `--metrics-listen` on and a scrape every second, divided by the run "
+      "with it off (1.00 = no difference; runs a few percent apart are within this machine's noise).")
+    P("")
+    P("| test | figure | metrics off | metrics on | on ÷ off |")
+    P("|---|---|---|---|---|")
+    for t, label, a, b in on_off:
+        ratio = "{:.2f}".format(a / b) if a and b else "n/a"
+        P("| %s | %s | %s | %s | %s |" % (t, label, num(b, "{:.1f}"), num(a, "{:.1f}"), ratio))
+    P("")
+
 P("## Hold and start-up")
 P("")
 P("RSS from /proc/PID/status before the first connect and while all %d connections are held "

@@ -12,7 +12,7 @@
 # shows the median run by rate, and the range.
 #
 # Env (defaults): DUR=5 WARMUP=1 REPS=3 HOLD_N=10000 HOLD_SECS=2 PP_CONNS="1 16 256"
-#   CHURN_C=16 SETTLE=1 STARTUP_RUNS=11 SERVER_CPU=0 CLIENT_CPU=1
+#   CHURN_C=16 SETTLE=1 STARTUP_RUNS=11 SERVER_CPU=0 CLIENT_CPU=1 METRICS_PP_CONNS="16"
 #   SERVERS="hellod tpc_greeter go_greeter asio_greeter epoll_greeter py_greeter"
 #   PEERS=DIR (default: ../shared/peers beside the project; PEERS=none: hellod only)
 #   OUT=DIR (default docs/): benchmarks.md, benchmarks.png, benchmarks.jsonl
@@ -34,6 +34,8 @@ REPS=${REPS:-3}
 HOLD_N=${HOLD_N:-10000}
 HOLD_SECS=${HOLD_SECS:-2}
 PP_CONNS=${PP_CONNS:-"1 16 256"}
+# hellod with its metrics endpoint on and scraped every second: pingpong at these, and churn.
+METRICS_PP_CONNS=${METRICS_PP_CONNS:-"16"}
 CHURN_C=${CHURN_C:-16}
 SETTLE=${SETTLE:-1}
 STARTUP_RUNS=${STARTUP_RUNS:-11}
@@ -85,6 +87,7 @@ server_cmd() {
     case $1 in
         hellod) echo "$HELLOD --listen 127.0.0.1:$2$HELLOD_AS" ;;
         hellod-echo) echo "$HELLOD --listen 127.0.0.1:$2 --protocol echo$HELLOD_AS" ;;
+        hellod-metrics) echo "$HELLOD --listen 127.0.0.1:$2 --metrics-listen 127.0.0.1:$METRICS_PORT$HELLOD_AS" ;;
         *) [ -n "$PEER_BIN" ] && [ -x "$PEER_BIN/$1" ] && echo "$PEER_BIN/$1 $2" ;;
     esac
 }
@@ -161,6 +164,19 @@ for name in $SERVERS; do
 
     if [ "$name" = hellod ] && start_server hellod-echo; then
         load hellod "pingpong-echo c=16" pingpong -c 16 --protocol echo
+        stop_server 10
+    fi
+
+    # The same pingpong and churn with the metrics endpoint on and scraped every second (as a
+    # Prometheus with a short interval would), to set beside the runs above.
+    if [ "$name" = hellod ] && METRICS_PORT=$("$BENCH" free-port) && start_server hellod-metrics; then
+        taskset -c "$CCPU" bash -c 'while :; do curl -s -o /dev/null --max-time 2 "$1"; sleep 1; done' \
+            scraper "http://127.0.0.1:$METRICS_PORT/metrics" &
+        SCRAPER_PID=$!
+        for c in $METRICS_PP_CONNS; do load hellod "pingpong c=$c metrics on" pingpong -c "$c"; done
+        load hellod "churn c=$CHURN_C metrics on" churn -c "$CHURN_C"
+        kill "$SCRAPER_PID" 2>/dev/null
+        wait "$SCRAPER_PID" 2>/dev/null
         stop_server 10
     fi
 

@@ -41,6 +41,12 @@ if grep -q '^## Targets' "$md" 2>/dev/null && grep -q 'start-up to accepting < 2
 else
     ko "benchmarks.md has the targets checklist"
 fi
+if grep -q '^## hellod with metrics on against off' "$md" 2>/dev/null &&
+    grep -qE '^\| churn c=16 \| rate \| [0-9,.]+ \| [0-9,.]+ \| [0-9.]+ \|$' "$md"; then
+    ok "benchmarks.md sets metrics on beside off"
+else
+    ko "benchmarks.md sets metrics on beside off: $(grep -A6 'metrics on against' "$md" 2>/dev/null | head -8)"
+fi
 if grep -q 'PEERS=none make bench' "$md" 2>/dev/null; then
     ok "benchmarks.md says how to reproduce it"
 else
@@ -49,7 +55,7 @@ fi
 
 jsonl=$OUT/benchmarks.jsonl
 tests=$(jq -r '.test' "$jsonl" 2>/dev/null | sort | tr '\n' ' ')
-want='check churn c=16 hold pingpong c=1 pingpong c=16 pingpong-echo c=16 startup '
+want='check churn c=16 churn c=16 metrics on hold pingpong c=1 pingpong c=16 pingpong c=16 metrics on pingpong-echo c=16 startup '
 if [ "$tests" = "$want" ]; then
     ok "benchmarks.jsonl has a record of every test"
 else
