@@ -7,6 +7,7 @@
 #include <charconv>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ std::uint64_t boot_time() {
     std::uint64_t value = 0;
     while (in >> key) {
         if (key == "btime" && in >> value) return value;
-        in.ignore(1 << 16, '\n');
+        in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
     }
     return 0;
 }
