@@ -199,8 +199,6 @@ void HttpEndpoint::Loop::guarded(Connection& c, Step step) {
 }
 
 HttpEndpoint::HttpEndpoint(std::vector<net::Listener> listeners, Render render, Limits limits) {
-    for (const auto& listener : listeners)
-        names_.push_back(listener.name);
     loop_ = std::make_unique<Loop>(std::move(listeners), std::move(render), limits);
     thread_ = std::thread([this] {
         try {

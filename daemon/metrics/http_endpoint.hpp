@@ -43,13 +43,10 @@ class HttpEndpoint {
     // Ends the thread soon, closing the listeners and connections. Thread-safe and
     // async-signal-safe (an eventfd write).
     void stop() noexcept;
-    // The listeners' bound names ("127.0.0.1:9100"), for the start-up line.
-    std::vector<std::string> names() const { return names_; }
 
   private:
     class Loop;  // the poll loop and its connections; defined with Beast in the .cpp
 
-    std::vector<std::string> names_;
     net::Wakeup wakeup_;
     std::unique_ptr<Loop> loop_;
     std::thread thread_;  // last: it starts once everything it uses exists

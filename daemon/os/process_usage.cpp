@@ -76,8 +76,9 @@ std::optional<ProcessUsage> parse_proc_stat(std::string_view stat, long ticks_pe
 }
 
 ProcessUsage process_usage() {
+    static const std::uint64_t booted = boot_time();  // fixed while the machine runs
     ProcessUsage usage = parse_proc_stat(read_file("/proc/self/stat"), ::sysconf(_SC_CLK_TCK),
-                                         ::sysconf(_SC_PAGESIZE), boot_time())
+                                         ::sysconf(_SC_PAGESIZE), booted)
                              .value_or(ProcessUsage{});
     usage.open_fds = count_open_fds();
     rlimit limit{};

@@ -69,25 +69,9 @@ SERVERS=(s1 s2 s3)
 BACKEND_OPTS=(--proxy-protocol-from 127.0.0.1/32 --max-connections-per-ip 2 --deny 127.0.0.3
     --shutdown-timeout "$SHUTDOWN_TIMEOUT" --log-level debug)
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/hellod-haproxy.XXXXXX") || exit 2
-PIDS=$TMP/pids  # every process started (a pid per line, in order), for the cleanup
-: >"$PIDS"
+deploy_setup haproxy
 SOCK=$TMP/haproxy.sock
 HAPORT=''
-# hellod refuses to serve as root without --user: run as root, each backend binds as root and
-# drops to nobody, as a root-started daemon should.
-SERVE_AS=()
-if ((EUID == 0)); then
-    SERVE_AS=(--user nobody --group nogroup)
-    chmod 0755 "$TMP"
-fi
-
-# Every process started ends with the script, in reverse start order (lib.sh's cleanup).
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# ---------------------------------------------------------------------------------------------
-CASE_DIR=$TMP
 
 # A regex for a dotted address, dots escaped.
 re_ip() { printf '%s' "${1//./\\.}"; }
@@ -223,7 +207,6 @@ all_servers() {
     local sv
     for sv in "${SERVERS[@]}"; do ha_cmd "enable server be/$sv" >/dev/null; done
 }
-
 
 write_haproxy_cfg() {
     cat >"$TMP/haproxy.cfg" <<EOF
@@ -604,19 +587,13 @@ case_cleanup() {
     [[ -S $SOCK ]] && all_servers
 }
 
-
 print_logs() {
-    local f
-    for f in "$TMP"/*.log; do
-        echo "--- ${f##*/} (last 20 lines)"
-        tail -n 20 -- "$f" | sed 's/^/    /'
-    done
+    log_tails
     if [[ -S $SOCK ]]; then
         echo "--- haproxy show stat (proxy, server, status, check status)"
         ha_cmd 'show stat' | cut -d, -f1,2,18,37 | sed 's/^/    /'
     fi
 }
-
 
 T0=$(now_ms)
 for sv in "${SERVERS[@]}"; do

@@ -1,7 +1,36 @@
 # shellcheck shell=bash
 # What the deployment tests (haproxy.sh, prometheus.sh) share, beside tests/e2e/lib.sh's clients
 # and checks: processes ended in reverse start order, bounded polls, a free port, the case runner.
-# The script defines TMP, PIDS, case_cleanup and print_logs, and counts PASSED and FAILED.
+# The script calls deploy_setup first, defines case_cleanup and print_logs, and counts PASSED
+# and FAILED.
+
+# deploy_setup NAME: the scratch directory TMP (CASE_DIR until a case sets its own), PIDS (every
+# process started, a pid per line in order, for the cleanup), SERVE_AS (run as root, each hellod
+# binds as root and drops to nobody, who must then read what is in TMP: hellod refuses to serve
+# as root without --user), and the traps that end every process with the script.
+deploy_setup() {
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/hellod-$1.XXXXXX") || exit 2
+    PIDS=$TMP/pids
+    : >"$PIDS"
+    SERVE_AS=()
+    if ((EUID == 0)); then
+        SERVE_AS=(--user nobody --group nogroup)
+        chmod 0755 "$TMP"
+    fi
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM HUP
+    CASE_DIR=$TMP
+}
+
+# log_tails: the last 20 lines of every log in TMP, for print_logs.
+log_tails() {
+    local f
+    for f in "$TMP"/*.log; do
+        [[ -e $f ]] || continue
+        echo "--- ${f##*/} (last 20 lines)"
+        tail -n 20 -- "$f" | sed 's/^/    /'
+    done
+}
 
 # alive PID: running, not a zombie (a wrapper whose case subshell has ended is reparented and
 # may stay a zombie for a while: it has ended all the same).

@@ -79,25 +79,9 @@ B_BUSY=2       # connections from 127.0.0.4 beyond --max-connections-per-ip 2, t
 HELLOD_OPTS=(--deny 127.0.0.3 --max-connections-per-ip 2 --log-level info)
 BUSY_LINE=$'Error: server busy, try again later\r\n'
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/hellod-prometheus.XXXXXX") || exit 2
-PIDS=$TMP/pids  # every process started (a pid per line, in order), for the cleanup
-: >"$PIDS"
+deploy_setup prometheus
 PROM_PORT=''
 PROM_PID=''
-# hellod refuses to serve as root without --user: run as root, each hellod binds as root and
-# drops to nobody, which must then be able to read its config file.
-SERVE_AS=()
-if ((EUID == 0)); then
-    SERVE_AS=(--user nobody --group nogroup)
-    chmod 0755 "$TMP"
-fi
-
-# Every process started ends with the script, in reverse start order (lib.sh's cleanup).
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# ---------------------------------------------------------------------------------------------
-CASE_DIR=$TMP
 
 # ---------------------------------------------------------------------------------------------
 # The hellods
@@ -201,7 +185,6 @@ page_samples() {
 
 # ---------------------------------------------------------------------------------------------
 # Prometheus
-
 
 write_prometheus_yml() {
     cat >"$TMP/prometheus.yml" <<EOF
@@ -666,21 +649,14 @@ case_cleanup() {
     for ((i = ${#KILL_PIDS[@]} - 1; i >= 0; i--)); do end_process "${KILL_PIDS[i]}"; done
 }
 
-
 print_logs() {
-    local f
-    for f in "$TMP"/*.log; do
-        [[ -e $f ]] || continue
-        echo "--- ${f##*/} (last 20 lines)"
-        tail -n 20 -- "$f" | sed 's/^/    /'
-    done
+    log_tails
     if [[ -n $PROM_PORT ]] && alive "$PROM_PID"; then
         echo "--- Prometheus' targets"
         prom_get /api/v1/targets | jq -c '.data.activeTargets[] | {scrapeUrl, health, lastError, lastScrape}' |
             sed 's/^/    /'
     fi
 }
-
 
 T0=$(now_ms)
 printf 'welcome = Welcome!\n' >"$TMP/target.conf"

@@ -542,11 +542,5 @@ TEST_F(MetricsEndpoint, PausesRatherThanSpinsWhenDescriptorsRunOut) {
     EXPECT_EQ(std::string_view(head, 17), "HTTP/1.1 200 OK\r\n");
 }
 
-TEST_F(MetricsEndpoint, NamesItsListeners) {
-    Endpoint endpoint;
-    EXPECT_EQ(endpoint.get().names(),
-              std::vector<std::string>{"127.0.0.1:" + std::to_string(endpoint.port())});
-}
-
 }  // namespace
 }  // namespace hellod::testing
