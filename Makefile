@@ -9,10 +9,12 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHELLOD_WERROR=ON
 
 # Build and test dependencies, as Debian bookworm names them.
 # libboost-dev: Boost.Beast, the metrics endpoint's HTTP; prometheus (with promtool) and curl: the
-# metrics tests.
+# metrics tests; python3-kubernetes (the API's schema) and catatonit (podman's pause image for
+# pods): the Kubernetes tests.
 DEPS := cmake g++ make pkg-config libboost-dev libboost-program-options-dev libboost-log-dev \
         libgtest-dev libsystemd-dev expect telnet socat netcat-openbsd procps netbase \
-        systemd groff-base man-db podman runc debootstrap jq haproxy prometheus curl
+        systemd groff-base man-db podman runc debootstrap jq haproxy prometheus curl \
+        python3-kubernetes catatonit
 
 # make bench only: gnuplot for the chart (bookworm's gnuplot-nox has pngcairo), taskset to pin,
 # python3 for the report; and what the reference servers' build.sh needs, when they are there.

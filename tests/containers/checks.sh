@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034  # PASSED/FAILED are read by the scripts that source this
 # Reporting and protocol checks shared by the container tests (tests/systemd/in_container.sh,
-# tests/containers/image.sh). Needs TMP (a scratch directory) and T_START (SECONDS at start);
-# a script may define `diagnostics`, which finish runs after a failure once CONTAINER_UP is set.
+# tests/containers/image.sh, tests/deploy/kubernetes_play.sh). Needs TMP (a scratch directory)
+# and T_START (SECONDS at start); a script may define `diagnostics`, which finish runs after a
+# failure once CONTAINER_UP is set.
 #
 #   step DESC CMD...          runs CMD, prints "ok - DESC" or "FAIL - DESC: <its output>"
 #   fatal WHY                 a set-up step failed: counts it and finishes
@@ -15,6 +16,9 @@
 #                             a client that stays connected (until told) and got WELCOME
 #   held_session_told NAME WELCOME
 #                             after a stop: that client got WELCOME, the shutdown line, the close
+#   metrics_served PORT       the metrics page counts an exit session and passes promtool
+#   healthy CONTAINER         `podman healthcheck run` passes and the status reads healthy
+#   pid1_non_root CONTAINER   hellod is the container's PID 1, uid/gid 10001, no capabilities
 
 PASSED=0
 FAILED=0
@@ -115,5 +119,41 @@ held_session_told() {
     printf '%s\r\nError: server shutting down\r\n' "$welcome" >"$TMP/$name.want"
     cmp -s "$TMP/$name.want" "$TMP/$name.out" && return 0
     echo "$name got: $(od -An -c -v "$TMP/$name.out" | tr -s ' \n' ' ' | head -c 300)"
+    return 1
+}
+
+# metrics_served PORT: the endpoint answers from inside the locked-down container, counts the
+# transcript's session (and the health checks' so far, if any), and promtool accepts the page.
+metrics_served() {
+    local page="$TMP/metrics.txt"
+    curl -sS --fail --max-time 10 -o "$page" "http://127.0.0.1:$1/metrics" || return 1
+    grep -qE '^hellod_sessions_ended_total\{end="exit"\} [1-9][0-9]*$' "$page" || {
+        echo "no exit session counted: $(grep sessions_ended "$page")"
+        return 1
+    }
+    grep -qE '^hellod_build_info\{version="[^"]+"\} 1$' "$page" || return 1
+    if command -v promtool >/dev/null; then promtool check metrics <"$page" || return 1; fi
+}
+
+health_status() { PM_TIMEOUT=30 pm inspect -f '{{.State.Health.Status}}' "$1"; }
+healthy() {
+    PM_TIMEOUT=60 pm healthcheck run "$1" || return 1
+    expect_out healthy health_status "$1"
+}
+
+# hellod is the container's PID 1, as uid and gid 10001, with no capabilities left.
+pid1_non_root() {
+    local pid status
+    pid=$(PM_TIMEOUT=30 pm inspect -f '{{.State.Pid}}' "$1") || return 1
+    status=$(<"/proc/$pid/status") || return 1
+    expect_out /usr/sbin/hellod sh -c "tr '\\0' '\\n' </proc/$pid/cmdline | head -n 1" || return 1
+    grep -qE '^NSpid:.*[[:space:]]1$' <<<"$status" || {
+        echo "not PID 1 in its namespace: $(grep NSpid <<<"$status")"
+        return 1
+    }
+    grep -qE '^Uid:[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001$' <<<"$status" &&
+        grep -qE '^Gid:[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001$' <<<"$status" &&
+        grep -qE '^CapEff:[[:space:]]+0+$' <<<"$status" && return 0
+    grep -E '^(Uid|Gid|CapEff):' <<<"$status"
     return 1
 }

@@ -179,42 +179,6 @@ start() {
     }
 }
 
-# metrics_served PORT: the endpoint answers from inside the locked-down container, counts the
-# transcript's session (and the health checks' so far, if any), and promtool accepts the page.
-metrics_served() {
-    local page="$TMP/metrics.txt"
-    curl -sS --fail --max-time 10 -o "$page" "http://127.0.0.1:$1/metrics" || return 1
-    grep -qE '^hellod_sessions_ended_total\{end="exit"\} [1-9][0-9]*$' "$page" || {
-        echo "no exit session counted: $(grep sessions_ended "$page")"
-        return 1
-    }
-    grep -qE '^hellod_build_info\{version="[^"]+"\} 1$' "$page" || return 1
-    if command -v promtool >/dev/null; then promtool check metrics <"$page" || return 1; fi
-}
-
-health_status() { PM_TIMEOUT=30 pm inspect -f '{{.State.Health.Status}}' "$1"; }
-healthy() {
-    PM_TIMEOUT=60 pm healthcheck run "$1" || return 1
-    expect_out healthy health_status "$1"
-}
-
-# hellod is the container's PID 1, as uid and gid 10001, with no capabilities left.
-pid1_non_root() {
-    local pid status
-    pid=$(PM_TIMEOUT=30 pm inspect -f '{{.State.Pid}}' "$1") || return 1
-    status=$(<"/proc/$pid/status") || return 1
-    expect_out /usr/sbin/hellod sh -c "tr '\\0' '\\n' </proc/$pid/cmdline | head -n 1" || return 1
-    grep -qE '^NSpid:.*[[:space:]]1$' <<<"$status" || {
-        echo "not PID 1 in its namespace: $(grep NSpid <<<"$status")"
-        return 1
-    }
-    grep -qE '^Uid:[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001$' <<<"$status" &&
-        grep -qE '^Gid:[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001[[:space:]]+10001$' <<<"$status" &&
-        grep -qE '^CapEff:[[:space:]]+0+$' <<<"$status" && return 0
-    grep -E '^(Uid|Gid|CapEff):' <<<"$status"
-    return 1
-}
-
 # logs_on_stderr LOGFILE: the container wrote lines, all of them to stderr.
 logs_on_stderr() {
     local log=$1
