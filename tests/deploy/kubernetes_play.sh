@@ -36,7 +36,8 @@
 # when ports 9999 or 9100 of this host are taken (podman publishes the pod's ports there).
 # Prints "ok - ..." or "FAIL - ...: why" per check and "N passed, N failed". Every step is
 # bounded; waits poll a condition. Pods, containers and the image are removed at exit, also on
-# failure; HELLOD_CT_KEEP=1 keeps them.
+# failure; HELLOD_CT_KEEP=1 keeps them, and HELLOD_CT_LAYERS=1 builds with podman's layer cache
+# (quicker reruns; the cache stays).
 # shellcheck source-path=SCRIPTDIR
 # shellcheck disable=SC2317  # functions run through step and ct_wait look unreachable
 set -u -o pipefail
@@ -218,7 +219,9 @@ diagnostics() {
 
 t=$SECONDS
 ensure_base_image || fatal "no base image $CT_BASE_IMAGE (see the lines above)"
-PM_TIMEOUT=1200 pm build "${PM_BUILD_FLAGS[@]}" "${CT_LABELS[@]}" --layers=false \
+LAYERS=--layers=false # nothing of the build stage is left behind
+[[ ${HELLOD_CT_LAYERS:-} == 1 ]] && LAYERS=--layers=true
+PM_TIMEOUT=1200 pm build "${PM_BUILD_FLAGS[@]}" "${CT_LABELS[@]}" "$LAYERS" \
     -t "$IMAGE" "$SOURCE_DIR" >"$TMP/build.out" 2>&1 ||
     fatal "podman build failed: $(tail -c 2000 "$TMP/build.out")"
 timing "image build" $((SECONDS - t))
