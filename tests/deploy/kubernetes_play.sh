@@ -89,7 +89,7 @@ remove_pod
 [[ ${HELLOD_CT_KEEP:-} == 1 ]] || ct_on_exit remove_pod
 
 # podman kube play takes no --ulimit: runc may not raise limits above this shell's (lib.sh), so
-# the defaults come from a containers.conf of the test's own, with the pods limit of a kubelet.
+# the defaults come from a containers.conf of the test's own, with a pids limit as a kubelet sets.
 cat >"$TMP/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=$CT_NOFILE:$CT_NOFILE", "nproc=$CT_NPROC:$CT_NPROC"]
