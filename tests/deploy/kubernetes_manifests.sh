@@ -30,11 +30,9 @@ if (($# != 1)); then
 fi
 SOURCE_DIR=$(realpath -- "$1") || exit 2
 export LC_ALL=C
-PY=/usr/bin/python3 # Debian's, which has python3-kubernetes (not a python earlier in PATH)
-if ! "$PY" -c 'import kubernetes.client, yaml' 2>/dev/null; then
-    echo "skipped: python3-kubernetes is not installed (apt-get install python3-kubernetes)"
-    exit 77
-fi
+# Debian's python, which has python3-kubernetes (not a python earlier in PATH).
+CHECK=(/usr/bin/python3 "$SOURCE_DIR/tests/deploy/kubernetes_check.py")
+"${CHECK[@]}" ready || exit # 77, skipped, with the reason, without python3-kubernetes
 
 T_START=$SECONDS
 TMP=$(mktemp -d) || exit 2
@@ -43,7 +41,6 @@ trap 'rm -rf -- "$TMP"' EXIT
 source "$SOURCE_DIR/tests/containers/checks.sh"
 
 MANIFESTS=$SOURCE_DIR/deploy/kubernetes
-CHECK=("$PY" "$SOURCE_DIR/tests/deploy/kubernetes_check.py")
 
 # A copy of the manifests to change: scratch NAME prints its directory.
 scratch() {

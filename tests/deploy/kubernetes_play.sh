@@ -52,11 +52,9 @@ export LC_ALL=C
 # shellcheck source=../containers/lib.sh
 source "$SOURCE_DIR/tests/containers/lib.sh"
 ct_require_tools podman runc catatonit debootstrap flock nc socat curl timeout od cmp
-PY=/usr/bin/python3 # Debian's, which has python3-kubernetes (not a python earlier in PATH)
-if ! "$PY" -c 'import kubernetes.client, yaml' 2>/dev/null; then
-    echo "skipped: python3-kubernetes is not installed (apt-get install python3-kubernetes)"
-    exit 77
-fi
+# Debian's python, which has python3-kubernetes (not a python earlier in PATH).
+CHECK=(/usr/bin/python3 "$SOURCE_DIR/tests/deploy/kubernetes_check.py")
+"${CHECK[@]}" ready || exit # 77, skipped, with the reason, without python3-kubernetes
 # listening PORT: a TCP socket of this host listens on PORT (state 0A in /proc/net/tcp*).
 listening() {
     local hex
@@ -80,7 +78,6 @@ TMP=$(ct_tmpdir) || exit 2
 # shellcheck source=../containers/checks.sh
 source "$SOURCE_DIR/tests/containers/checks.sh"
 MANIFESTS=$SOURCE_DIR/deploy/kubernetes
-CHECK=("$PY" "$SOURCE_DIR/tests/deploy/kubernetes_check.py")
 
 ct_own "$TMP" "" "$IMAGE"
 # The pod is named by the manifest, not by this run: one left by a run killed outright goes.
