@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "app/fatal_error.hpp"
+#include "app/preflight.hpp"
 #include "app/reload_handler.hpp"
 #include "app/serve_as.hpp"
 #include "app/signals.hpp"
-#include "app/start_warnings.hpp"
 #include "app/startup_line.hpp"
 #include "log/log.hpp"
 #include "metrics/http_endpoint.hpp"
@@ -105,34 +105,32 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
     const double start_time =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     log::init(log::detect_destination());
-    for (const auto& warning : invocation.warnings)
-        HLOG(warning) << warning;
     ::tzset();  // once, before any thread formats a time (localtime_r does not re-read TZ)
     sigset_t wait_mask = block_signals();
 
-    // Decided before anything is bound, so a refusal leaves no port taken even for a moment.
-    const auto identity = identity_to_serve_as(
-        {settings.user, settings.group, settings.run_as_root}, current_credentials());
+    auto* const passed = inherited ? &*inherited : nullptr;
+    // Everything --test-config checks too, while still root (refusals end it here, before
+    // anything is bound).
+    const Preflight checked = preflight(invocation, passed != nullptr);
+    for (const auto& warning : checked.warnings)
+        HLOG(warning) << warning;
+    if (passed && !invocation.listen_from.empty())
+        HLOG(warning) << invocation.listen_from << " " << join(settings.listen)
+                      << " is ignored: systemd passed the listening sockets (LISTEN_FDS)";
     // While still root: the hard limit may be above what the user could raise it to.
     const std::size_t descriptors = raise_descriptor_limit();
-    auto* const passed = inherited ? &*inherited : nullptr;
     auto bound = listeners_for(settings, passed);
     for (const auto& warning : bound.warnings)
-        HLOG(warning) << warning;
-    if (auto warning =
-            capacity_warning(settings.max_connections, bound.listeners.size(), descriptors))
-        HLOG(warning) << *warning;
-    // Still root: the user it becomes may not be able to read the config file (-t says the same).
-    for (const auto& warning : start_warnings(settings, identity))
         HLOG(warning) << warning;
     auto metrics_listeners = metrics_sockets(settings);
     const bool datagrams_passed = passed && !passed->datagram.empty();
     auto datagram = datagram_sockets(settings, bound.listeners, passed);
 
-    serve_as(identity);
+    serve_as(checked.identity);
     // After the drop: the kernel holds root to no RLIMIT_NPROC, but the user it became.
-    if (auto warning = thread_capacity_warning(settings.max_connections, task_limit()))
-        HLOG(warning) << *warning;
+    for (const auto& warning :
+         capacity_warnings(settings, bound.listeners.size(), descriptors, task_limit()))
+        HLOG(warning) << warning;
     std::optional<UdpEcho> udp;
     start_udp_echo(udp, settings, std::move(datagram), datagrams_passed);
 

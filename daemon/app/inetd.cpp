@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/fatal_error.hpp"
+#include "app/preflight.hpp"
 #include "app/serve_as.hpp"
 #include "app/signals.hpp"
 #include "log/log.hpp"
@@ -67,16 +68,11 @@ int serve_inetd(const Invocation& invocation, std::optional<net::InheritedSocket
     auto connection = take_inetd_connection(std::move(inherited));
     log::init(connection.stderr_was_connection ? log::Destination::syslog
                                                : log::detect_destination());
-    for (const auto& warning : invocation.warnings)
-        HLOG(warning) << warning;
     // The connection is the only socket, and it is open already.
-    serve_as(identity_to_serve_as({settings.user, settings.group, settings.run_as_root},
-                                  current_credentials()));
-    if (settings.udp_echo) HLOG(warning) << "udp-echo does nothing with --inetd";
-    // A process per session has nothing to count for a scraper: one endpoint per session would
-    // be as many ports, each gone before a scrape came.
-    if (!settings.metrics_listen.empty())
-        HLOG(warning) << "metrics-listen does nothing with --inetd";
+    const Preflight checked = preflight(invocation, false);
+    for (const auto& warning : checked.warnings)
+        HLOG(warning) << warning;
+    serve_as(checked.identity);
     ::tzset();
     sigset_t wait_mask = block_signals();
     Server server(std::make_shared<const Settings>(settings), {});

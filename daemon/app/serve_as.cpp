@@ -8,12 +8,7 @@
 namespace hellod {
 
 void serve_as(const std::optional<Identity>& identity) {
-    if (!identity) {
-        if (::geteuid() == 0)
-            HLOG(warning) << "serving as root (run-as-root): every session runs with root's "
-                             "privileges; --user drops them once the sockets are bound";
-        return;
-    }
+    if (!identity) return;  // as started; serving as root was warned about (app/preflight)
     if (drop_privileges(*identity))
         HLOG(info) << "dropped root: serving as " << describe(*identity)
                    << ", with no capabilities, no other groups and no way back";

@@ -1,5 +1,6 @@
 #include "config/invocation.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -15,12 +16,16 @@ namespace hellod {
 namespace {
 
 // Checks every value one source gives, so that a bad value is reported even when a higher
-// source overrides it (else --test-config would pass a file that fails on its own).
+// source overrides it (else --test-config would pass a file that fails on its own). Each value
+// alone, then all of the source's together: a listen address given twice is the second one's
+// mistake, at its place.
 void check_values(const std::vector<Assignment>& assignments, ConfigError::Kind kind) {
+    Settings together;
     for (const auto& assignment : assignments) {
         Settings scratch;
         try {
             find_setting(assignment.name)->apply(scratch, assignment.value);
+            find_setting(assignment.name)->apply(together, assignment.value);
         } catch (const std::invalid_argument& e) {
             throw ConfigError(kind, assignment.origin + ": " + e.what());
         }
@@ -112,6 +117,13 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
                 def.apply(settings, value);
     }
     const auto given = [&](std::string_view name) { return chosen.contains(name); };
+    const auto sets_listen = [](const std::vector<Assignment>& source) {
+        return std::ranges::any_of(source, [](const Assignment& a) { return a.name == "listen"; });
+    };
+    if (sets_listen(command_line.settings))
+        invocation.listen_from = "--listen";
+    else if (sets_listen(environment.settings))
+        invocation.listen_from = "HELLOD_LISTEN";
     // Only greeting welcomes by default; timestamp sends a welcome only when one is set.
     if (settings.session.protocol != Protocol::greeting && !given("welcome"))
         settings.session.welcome.clear();

@@ -21,6 +21,9 @@ struct Invocation {
     std::string probe_target;  // --probe HOST:PORT; empty = the listen addresses
     std::chrono::milliseconds probe_timeout{5000};
     std::vector<std::string> warnings;  // e.g. unknown HELLOD_* variables; logged at start
+    // "--listen" or "HELLOD_LISTEN" when this start's own command line or environment sets
+    // listen (which socket activation would ignore); empty when the file or the default does.
+    std::string listen_from;
 };
 
 // `args` is argv as main() received it (the program name first, then the arguments).

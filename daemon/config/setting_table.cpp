@@ -38,19 +38,13 @@ constexpr std::array<SettingDef, 27> kSettings{{
     {"listen", 'l', "HOST:PORT",
      "address to listen on; repeat it or separate several with commas (default *:9999: "
      "every address, IPv4 and IPv6; 0.0.0.0:N is IPv4 only, [::]:N IPv6 only)",
-     [](Settings& s, std::string_view v) {
-         for (auto& address : split_list(v, "HOST:PORT"))
-             s.listen.push_back(std::move(address));
-     },
-     nullptr, [](const Settings& s) { return s.listen; }, kDefaultListenNote},
+     [](Settings& s, std::string_view v) { add_listen_addresses(s.listen, v); }, nullptr,
+     [](const Settings& s) { return s.listen; }, kDefaultListenNote},
     {"metrics-listen", 0, "HOST:PORT",
      "serve Prometheus metrics at http://HOST:PORT/metrics; repeatable like listen; for "
      "operators only: bind it to loopback or a private interface (default: off)",
-     [](Settings& s, std::string_view v) {
-         for (auto& address : split_list(v, "HOST:PORT"))
-             s.metrics_listen.push_back(std::move(address));
-     },
-     nullptr, [](const Settings& s) { return s.metrics_listen; }, "off: no metrics endpoint"},
+     [](Settings& s, std::string_view v) { add_listen_addresses(s.metrics_listen, v); }, nullptr,
+     [](const Settings& s) { return s.metrics_listen; }, "off: no metrics endpoint"},
     {"protocol", 0, "NAME",
      "greeting (welcome, a reply per line), timestamp (each line with the time) or echo "
      "(every byte back, RFC 862)",

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "net/address.hpp"
+
 namespace hellod {
 
 std::uint64_t parse_whole(std::string_view text, std::uint64_t low, std::uint64_t high) {
@@ -106,6 +108,21 @@ std::vector<std::string> split_list(std::string_view text, std::string_view expe
                                     ", several separated by commas or spaces)");
     }
     return addresses;
+}
+
+void add_listen_addresses(std::vector<std::string>& into, std::string_view text) {
+    for (auto& address : split_list(text, "HOST:PORT")) {
+        try {
+            (void)net::parse_endpoint(address);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(quoted_excerpt(address) + " " + e.what());
+        }
+        // Port 0 asks for a new port each time, so only a fixed address can be taken twice.
+        if (std::ranges::find(into, address) != into.end() && !net::is_any_port(address))
+            throw std::invalid_argument(quoted_excerpt(address) +
+                                        " is given twice: one socket cannot be bound twice");
+        into.push_back(std::move(address));
+    }
 }
 
 // 4294967295 is -1, "no id", to the kernel, so it is not an id. Empty means none.

@@ -62,6 +62,11 @@ std::string_view line_safe(std::string_view text);
 // what an item looks like, for the error when there is none.
 std::vector<std::string> split_list(std::string_view text, std::string_view expected);
 
+// Adds the listen addresses in one value to `into`, each checked for form (HOST:PORT, a port
+// in range; names are resolved only at start) and for being given once. Throws
+// std::invalid_argument naming the address.
+void add_listen_addresses(std::vector<std::string>& into, std::string_view text);
+
 // --user and --group as written: a name, or a numeric id. Only the form is checked here;
 // whether they exist is asked at start-up (os/identity), which --test-config also does.
 std::string account_name(std::string_view text);

@@ -8,7 +8,12 @@ AccessRules::Verdict AccessRules::check(const sockaddr* peer, socklen_t length) 
     Verdict verdict;
     if (empty()) return verdict;  // the common case costs nothing, not even the address
     verdict.peer = net::IpAddress::of(peer, length);
-    if (!verdict.peer) return verdict;
+    // Without an IP address a peer matches no rule: an allow list cannot admit it, deny rules
+    // cannot refuse it.
+    if (!verdict.peer) {
+        verdict.admitted = allow_.empty();
+        return verdict;
+    }
     const auto matches = [&](const net::Cidr& network) { return network.contains(*verdict.peer); };
     if (const auto denied = std::ranges::find_if(deny_, matches); denied != deny_.end()) {
         verdict.admitted = false;
@@ -35,6 +40,7 @@ std::vector<std::string> AccessRules::warnings() const {
 
 std::string reason(const AccessRules::Verdict& verdict) {
     if (verdict.rule) return "deny " + verdict.rule->to_string();
+    if (!verdict.peer) return "no allow rule can match a peer without an IP address";
     return "no allow rule matches";
 }
 

@@ -13,8 +13,9 @@ namespace hellod {
 // The allow and deny settings: which peers may hold a session. A peer that matches a deny rule
 // is refused (deny wins, whatever the order the rules were written in); when there is any allow
 // rule, a peer must match one to be admitted; with no rules everybody is. IPv4-mapped IPv6 peers
-// are matched as the IPv4 address they carry, and peers that have no IP address (AF_UNIX, from
-// inetd or a socket unit) are admitted, since there is nothing to match them by.
+// are matched as the IPv4 address they carry. A peer that has no IP address (AF_UNIX, from
+// inetd, socat or a socket unit) matches no rule: an allow list refuses it, deny rules alone
+// admit it (the server warns once either way).
 //
 // The rules are parsed once, when the settings are read; a check is a scan of the parsed
 // networks, a mask and a compare each.

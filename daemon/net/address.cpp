@@ -65,6 +65,11 @@ Endpoint parse_endpoint(std::string_view text) {
     return checked(split_endpoint(text));
 }
 
+bool is_any_port(std::string_view text) {
+    const std::string service = parse_endpoint(text).service;
+    return all_digits(service) && service.find_first_not_of('0') == std::string::npos;
+}
+
 std::vector<SocketAddress> resolve(const Endpoint& endpoint, std::string_view option_text) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;

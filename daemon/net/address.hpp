@@ -17,6 +17,8 @@ struct Endpoint {
 // Accepts HOST:PORT, [IPV6]:PORT, *:PORT, :PORT and a bare PORT (every interface). PORT may be
 // a service name. Throws std::invalid_argument with a fragment saying what is wrong.
 Endpoint parse_endpoint(std::string_view text);
+// Whether a listen address as written asks for port 0, a new free port each time it is bound.
+bool is_any_port(std::string_view text);
 
 struct SocketAddress {
     sockaddr_storage storage{};

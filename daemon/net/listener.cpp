@@ -11,6 +11,7 @@
 
 #include "net/address.hpp"
 #include "net/error.hpp"
+#include "os/port_holder.hpp"
 
 namespace hellod::net {
 namespace {
@@ -53,7 +54,7 @@ std::vector<std::vector<Candidate>> candidates_for(const std::string& spec) {
 std::string why(int error) {
     switch (error) {
         case EADDRINUSE:
-            return "the address is already in use (is another hellod running?)";
+            return "the address is already in use";
         case EADDRNOTAVAIL:
             return "the address is not one of this machine's";
         case EACCES:
@@ -61,6 +62,26 @@ std::string why(int error) {
         default:
             return std::strerror(error);
     }
+}
+
+// "already in use", and by whom when /proc can say: a guess would send the reader after the
+// wrong process.
+std::string why(int error, const SocketAddress& address, int type) {
+    std::string text = why(error);
+    if (error != EADDRINUSE) return text;
+    const sockaddr* raw = address.get();
+    std::optional<std::string> holder;
+    if (raw->sa_family == AF_INET) {
+        const auto* in = reinterpret_cast<const sockaddr_in*>(raw);
+        holder = port_holder(type == SOCK_STREAM,
+                             {reinterpret_cast<const std::uint8_t*>(&in->sin_addr), 4},
+                             ntohs(in->sin_port));
+    } else if (raw->sa_family == AF_INET6) {
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(raw);
+        holder =
+            port_holder(type == SOCK_STREAM, {in6->sin6_addr.s6_addr, 16}, ntohs(in6->sin6_port));
+    }
+    return holder ? text + " by " + *holder : text;
 }
 
 bool is_wildcard(const SocketAddress& address) {
@@ -153,9 +174,11 @@ ListenerSet open_sockets(const std::vector<std::string>& specs, int type, int ba
                                                why(error));
                         break;
                     }
-                    throw Error(
-                        Error::Kind::system, error,
-                        "cannot listen on " + address + " (listen " + spec + "): " + why(error));
+                    // The spec only when it says more than the address (a name, a wildcard).
+                    throw Error(Error::Kind::system, error,
+                                "cannot listen on " + address +
+                                    (address == spec ? "" : " (listen " + spec + ")") + ": " +
+                                    why(error, candidate.address, type));
                 }
             }
         }
@@ -168,9 +191,13 @@ ListenerSet open_sockets(const std::vector<std::string>& specs, int type, int ba
 
 }  // namespace
 
-void check_listen_addresses(const std::vector<std::string>& specs) {
-    for (const auto& spec : specs)
-        candidates_for(spec);
+std::size_t check_listen_addresses(const std::vector<std::string>& specs) {
+    const std::vector<std::string> effective =
+        specs.empty() ? std::vector<std::string>{default_listen} : specs;
+    std::size_t sockets = 0;
+    for (const auto& spec : effective)
+        sockets += candidates_for(spec).size();
+    return sockets;
 }
 
 ListenerSet open_listeners(const std::vector<std::string>& specs, int backlog) {

@@ -38,8 +38,9 @@ ListenerSet open_udp_sockets(const std::vector<std::string>& specs);
 std::vector<std::string> bound_specs(const std::vector<Listener>& listeners);
 
 // Checks the listen addresses the way open_listeners would (syntax, names, services) without
-// binding; for --test-config. Throws net::Error like open_listeners.
-void check_listen_addresses(const std::vector<std::string>& specs);
+// binding; for --test-config. Throws net::Error like open_listeners. Returns how many sockets
+// open_listeners would bind (a wildcard is one, a name one per address).
+std::size_t check_listen_addresses(const std::vector<std::string>& specs);
 
 // The local port a socket is bound to.
 unsigned bound_port(int fd);

@@ -9,6 +9,13 @@ namespace {
 constexpr std::size_t reserved_descriptors = 16;
 }  // namespace
 
+std::size_t descriptor_limit_if_raised() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    return limit.rlim_max == RLIM_INFINITY ? static_cast<std::size_t>(-1)
+                                           : static_cast<std::size_t>(limit.rlim_max);
+}
+
 std::size_t raise_descriptor_limit() {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;

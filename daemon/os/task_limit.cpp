@@ -28,11 +28,14 @@ std::optional<std::string> pids_max_path(std::string_view proc_self_cgroup) {
 }
 
 std::optional<std::uint64_t> task_limit() {
+    return task_limit_for(::geteuid() == 0);
+}
+
+std::optional<std::uint64_t> task_limit_for(bool root) {
     std::optional<std::uint64_t> limit = cgroup_pids_max();
     rlimit nproc{};
     // The kernel does not hold root to RLIMIT_NPROC.
-    if (::geteuid() != 0 && ::getrlimit(RLIMIT_NPROC, &nproc) == 0 &&
-        nproc.rlim_cur != RLIM_INFINITY)
+    if (!root && ::getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY)
         limit = std::min<std::uint64_t>(limit.value_or(nproc.rlim_cur), nproc.rlim_cur);
     return limit;
 }

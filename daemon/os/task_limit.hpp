@@ -12,6 +12,9 @@ namespace hellod {
 // TasksMax=, about 4915 by default) and, unless it is root, RLIMIT_NPROC. nullopt when neither
 // does. Every session is a thread, so this bounds max-connections as descriptors do.
 std::optional<std::uint64_t> task_limit();
+// The same for a process serving as root (`root`) or as another user, from this one's limits:
+// what --test-config predicts for the user the start will become.
+std::optional<std::uint64_t> task_limit_for(bool root);
 
 // The pids.max line for a process from /proc/self/cgroup's text: the cgroup v2 entry ("0::/x")
 // or the v1 pids controller's ("N:pids:/x"), as a path under /sys/fs/cgroup.

@@ -148,7 +148,10 @@ bool Server::handle(net::Accepted accepted) {
     const bool header_first = from_balancer(accepted.peer);
     // First of all, so that a refused peer costs no socket option, slot, name lookup or thread.
     if (!header_first) {
-        if (const auto verdict = settings_->access.check(address, peer_length); !verdict.admitted) {
+        const auto verdict = settings_->access.check(address, peer_length);
+        if (!verdict.peer && !settings_->access.empty())
+            warn_unmatchable_peer(accepted.peer, verdict.admitted);
+        if (!verdict.admitted) {
             refuse_by_rule(std::move(accepted.fd), accepted.peer, verdict);
             return false;
         }
@@ -216,6 +219,7 @@ void Server::refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
     // and it is what the peer would see anyway whenever it had sent anything, since Linux resets
     // a socket closed with unread input.
     net::close_with_reset(std::move(fd));
+    if (!verdict.peer) return;  // no address to count it under; warned about once
     std::optional<RefusalLog::Report> report;
     {
         std::lock_guard lock(refusals_mutex_);
@@ -227,6 +231,18 @@ void Server::refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
         log::write(report->level,
                    refusal_line(who, reason(verdict), *report, refusals_.capacity()));
     }
+}
+
+void Server::warn_unmatchable_peer(const net::SocketAddress& peer, bool admitted) {
+    std::call_once(unmatchable_peer_warned_, [&] {
+        HLOG(warning) << (peer.family() == AF_UNIX ? "a peer on a UNIX socket"
+                                                   : "a peer without an IP address")
+                      << (admitted ? " was admitted: the deny rules name IP networks and cannot "
+                                     "match it"
+                                   : " was refused: the allow rules name IP networks, so none "
+                                     "can admit it")
+                      << " (said once; serve such peers without allow and deny rules)";
+    });
 }
 
 void Server::refuse(Connection& connection, Refusal reason, std::string_view why) {

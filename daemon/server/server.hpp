@@ -104,6 +104,9 @@ class Server : private ClientGate {
     void refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
                         const AccessRules::Verdict& verdict, std::string_view via = {});
     void refuse(Connection& connection, Refusal reason, std::string_view why);
+    // Once per process: a peer without an IP address met allow or deny rules, which cannot
+    // match it (so it was refused by an allow list, or admitted past deny rules).
+    void warn_unmatchable_peer(const net::SocketAddress& peer, bool admitted);
     void out_of_descriptors(std::size_t listener, int error);
     void back_off(std::chrono::milliseconds pause);
     void after_threads_ended(std::size_t joined);
@@ -133,6 +136,7 @@ class Server : private ClientGate {
     std::mutex refusals_mutex_;
     RefusalLog refusals_;        // by the allow and deny rules, per client address
     RefusalLog bad_header_log_;  // per balancer address
+    std::once_flag unmatchable_peer_warned_;
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
     ConnectionTable table_;

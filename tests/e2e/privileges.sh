@@ -228,7 +228,7 @@ t_priv_config_unreadable_by_user() {
     local sentence="config file $conf is not readable by user nobody (Permission denied), so every reload will fail; make it readable by nobody (and its directories searchable), or restart hellod to apply changes"
     run_bin t -t --user nobody --group nogroup --config "$conf"
     ((RC == 0)) || fail "--test-config: exit $RC, wanted 0 (the start succeeds): $(head -c 300 t.err)"
-    expect_file t.out 'hellod: settings are valid (%s)\n' "$conf"
+    expect_file t.out 'hellod: settings are valid (%s), with 1 warning\n' "$conf"
     grep -qxF "hellod: warning: $sentence" t.err || fail "--test-config did not warn that nobody cannot read the config file; stderr: $(head -c 600 t.err)"
 
     start_hellod d --config "$conf"

@@ -227,26 +227,32 @@ TEST_F(AccessTest, TheInetdConnectionIsCheckedToo) {
     session.join();
 }
 
-// A socket with no IP address (AF_UNIX, as a socket unit may pass) has nothing to match.
-TEST_F(AccessTest, PeersWithoutAnIpAddressAreAdmitted) {
+// The reply a peer without an IP address (AF_UNIX, as a socket unit or socat may pass) gets
+// under `settings`: it matches no rule.
+std::string unix_peer_reply(const Settings& settings) {
     int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return "socketpair failed";
     net::UniqueFd client(pair[0]);
     net::UniqueFd served(pair[1]);
     const timeval timeout{5, 0};
     ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    Server server(std::make_shared<const Settings>(with_rules({"192.0.2.0/24"}, {"0.0.0.0/0"})),
-                  {});
+    Server server(std::make_shared<const Settings>(settings), {});
     std::thread session([&] { server.serve_one(std::move(served)); });
     const std::string request = "Ann\nexit\n";
-    ASSERT_EQ(::send(client.get(), request.data(), request.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(request.size()));
+    (void)::send(client.get(), request.data(), request.size(), MSG_NOSIGNAL);
     std::string reply;
     char buffer[256];
     for (ssize_t n; (n = ::recv(client.get(), buffer, sizeof buffer, 0)) > 0;)
         reply.append(buffer, static_cast<std::size_t>(n));
-    EXPECT_EQ(reply, "Welcome!\r\nHello, Ann!\r\nBye!\r\n");
     session.join();
+    return reply;
+}
+
+TEST_F(AccessTest, PeersWithoutAnIpAddressMatchNoRule) {
+    EXPECT_EQ(unix_peer_reply(with_rules({}, {"0.0.0.0/0", "::/0"})),
+              "Welcome!\r\nHello, Ann!\r\nBye!\r\n");
+    EXPECT_EQ(unix_peer_reply(with_rules({"192.0.2.0/24"}, {})), "");
+    EXPECT_EQ(unix_peer_reply(with_rules({}, {})), "Welcome!\r\nHello, Ann!\r\nBye!\r\n");
 }
 
 }  // namespace

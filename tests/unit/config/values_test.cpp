@@ -222,5 +222,27 @@ TEST(SettingsAccess, AllIsNotAnAddress) {
                         "admitted already (or write 0.0.0.0/0, ::/0)"});
 }
 
+// A listen address is checked for form when it is read, so the error names its source (the
+// option, file:line, the variable); a fixed one given twice is refused, port 0 may repeat.
+TEST(ListenAddresses, CheckedForFormAndGivenOnce) {
+    std::vector<std::string> into;
+    add_listen_addresses(into, "127.0.0.1:9999, [::1]:9999 *:0");
+    EXPECT_EQ(into, (std::vector<std::string>{"127.0.0.1:9999", "[::1]:9999", "*:0"}));
+    const auto error = [&](std::string_view text) {
+        try {
+            add_listen_addresses(into, text);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(error("127.0.0.1"), "'127.0.0.1' needs a port, as HOST:PORT");
+    EXPECT_EQ(error("localhost:99999"),
+              "'localhost:99999' has port 99999, but ports go from 0 "
+              "to 65535");
+    EXPECT_EQ(error("[::1]:9999"), "'[::1]:9999' is given twice: one socket cannot be bound twice");
+    EXPECT_EQ(error("*:0"), "accepted");
+}
+
 }  // namespace
 }  // namespace hellod

@@ -100,13 +100,19 @@ TEST(AccessRules, MappedPeersAreMatchedAsIpv4) {
     EXPECT_TRUE(admits(allow_v6, "::1"));
 }
 
-TEST(AccessRules, PeersWithoutAnIpAddressAreAdmitted) {
-    const auto r = rules({"192.0.2.0/24"}, {"0.0.0.0/0", "::/0"});
+// Such a peer (--inetd under socat, a UNIX socket unit) matches no rule: an allow list cannot
+// admit it, deny rules alone cannot refuse it.
+TEST(AccessRules, PeersWithoutAnIpAddressMatchNoRule) {
     sockaddr_un local{};
     local.sun_family = AF_UNIX;
-    const auto verdict = r.check(reinterpret_cast<const sockaddr*>(&local), sizeof local);
-    EXPECT_TRUE(verdict.admitted);
-    EXPECT_FALSE(verdict.peer);
+    const auto* peer = reinterpret_cast<const sockaddr*>(&local);
+    const auto allowed = rules({"192.0.2.0/24"}, {}).check(peer, sizeof local);
+    EXPECT_FALSE(allowed.admitted);
+    EXPECT_FALSE(allowed.peer);
+    EXPECT_EQ(reason(allowed), "no allow rule can match a peer without an IP address");
+    const auto denied = rules({}, {"0.0.0.0/0", "::/0"}).check(peer, sizeof local);
+    EXPECT_TRUE(denied.admitted);
+    EXPECT_TRUE(rules({}, {}).check(peer, sizeof local).admitted);
 }
 
 TEST(AccessRules, WarnsOfAllowRulesADenyRuleCovers) {
