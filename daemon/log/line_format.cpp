@@ -163,6 +163,7 @@ std::string render_access(const AccessRecord& record, Destination destination,
         add_number(line, "bytes_in", in);
         add_number(line, "bytes_out", out);
         add_string(line, "end", record.end);
+        if (record.probe) add_number(line, "probe", "1");
         if (!record.detail.empty()) add_string(line, "detail", escaped(record.detail));
         line += '}';
     } else {
@@ -187,6 +188,7 @@ std::string render_access(const AccessRecord& record, Destination destination,
         line += out;
         line += " end=";
         line += record.end;
+        if (record.probe) line += " probe=1";
         if (!record.detail.empty()) {
             line += " detail=\"";
             append_escaped(line, record.detail);

@@ -63,8 +63,9 @@ inline constexpr std::size_t queue_lines = 4096;
 // One connection's access line, logged at info; in text (detail="..." last, when there is one)
 //   access peer=192.0.2.1:5555 host="a.example" duration=0.012s lines=5 in=31 out=63 end=exit
 // and in json "message":"access" followed by the fields peer, host, duration (a number of
-// seconds), lines, bytes_in, bytes_out, end, detail. host and detail are raw here and escaped
-// like client text on the way out; each is left out when empty.
+// seconds), lines, bytes_in, bytes_out, end, probe, detail. host and detail are raw here and
+// escaped like client text on the way out; each is left out when empty. A probe session's line
+// adds probe=1 ("probe":1) after end; others leave it out.
 struct AccessRecord {
     LogLevel level = LogLevel::info;  // debug for a balancer's own health checks
     std::string_view peer{};          // "192.0.2.1:51234", "[2001:db8::1]:51234"
@@ -77,6 +78,7 @@ struct AccessRecord {
     std::uint64_t bytes_out = 0;
     std::string_view end{};     // "exit", "eof", "idle", "busy", "shutdown", "error"
     std::string_view detail{};  // e.g. "write timed out"; empty for none
+    bool probe = false;         // a hellod --probe health check (logged at debug)
 };
 void write_access(const AccessRecord& record);
 

@@ -4,6 +4,7 @@
 
 #include "log/log.hpp"
 #include "protocol/fixed_lines.hpp"
+#include "protocol/probe_marker.hpp"
 #include "protocol/telnet_filter.hpp"
 #include "text/escape.hpp"
 #include "text/strings.hpp"
@@ -43,6 +44,7 @@ class Conversation {
                                           : stream_.read_line(options_.max_line_bytes);
             if (take(line)) {
                 end_.lines_too_long = too_long_;
+                end_.probe = probe_;
                 return std::move(end_);
             }
         }
@@ -53,13 +55,17 @@ class Conversation {
     // than an optional result: this runs once a line.)
     bool take(const Stream::Line& line) {
         switch (line.status) {
-            case Stream::Status::ok:
+            case Stream::Status::ok: {
                 ++lines_;
                 HLOG(trace) << peer_ << " line \"" << escaped(line.text) << '"';
-                return answer(trim(line.text));
+                const std::string_view text = trim(line.text);
+                note_probe(text);
+                return answer(text);
+            }
             case Stream::Status::too_long:
                 ++lines_;
                 ++too_long_;
+                probe_ = false;
                 HLOG(debug) << peer_ << " line longer than " << options_.max_line_bytes << " bytes";
                 if (send_line("Error: line too long (limit " +
                               std::to_string(options_.max_line_bytes) + " bytes)") !=
@@ -92,6 +98,15 @@ class Conversation {
         out_ += crlf;
         if (stream_.write(out_) != Stream::Status::ok) return end(failed());
         return false;
+    }
+
+    // A probe session: the marker first, then nothing but the exit command, so that the marker
+    // cannot hide a real session's lines from the access log at info.
+    void note_probe(std::string_view text) {
+        if (lines_ == 1)
+            probe_ = text == probe_marker;
+        else if (probe_ && (options_.exit_command.empty() || text != options_.exit_command))
+            probe_ = false;
     }
 
     bool end(SessionResult result) {
@@ -127,6 +142,7 @@ class Conversation {
     TelnetFilter telnet_;
     std::uint64_t lines_ = 0;
     std::uint64_t too_long_ = 0;
+    bool probe_ = false;
     std::string out_;  // reused for every reply: no allocation per line once it has grown
     SessionResult end_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/fixed_lines.hpp"
+#include "protocol/probe_marker.hpp"
 #include "text/escape.hpp"
 
 namespace hellod::protocol {
@@ -18,8 +19,12 @@ constexpr std::size_t ctime_length = 24;
 }  // namespace
 
 Expectation::Expectation(const Options& options) : options_(options) {
+    // The marker, which keeps the session out of the access log at info and the traffic's
+    // counts; where a line cannot hold it, an ordinary line, and an ordinary session.
     probe_line_ =
-        std::string_view("probe").substr(0, std::max<std::size_t>(1, options.max_line_bytes));
+        probe_marker.size() <= options.max_line_bytes
+            ? probe_marker
+            : std::string_view("probe").substr(0, std::max<std::size_t>(1, options.max_line_bytes));
     if (probe_line_ == options.exit_command)
         probe_line_.front() = probe_line_.front() == 'p' ? 'q' : 'p';
 }
@@ -36,7 +41,8 @@ bool Expectation::is_answer(std::string_view line) const {
 }
 
 std::string Expectation::expected_answer() const {
-    if (options_.protocol == Protocol::timestamp) return "'[<date and time>] " + probe_line_ + "'";
+    if (options_.protocol == Protocol::timestamp)
+        return quoted_excerpt("[<date and time>] " + probe_line_);  // the marker's SOHs escaped
     std::string expected;
     options_.reply.render(probe_line_, expected);
     return quoted_excerpt(expected);

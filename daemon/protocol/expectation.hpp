@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "protocol/options.hpp"
+#include "protocol/probe_marker.hpp"
 
 namespace hellod::protocol {
 
@@ -20,20 +21,20 @@ class Expectation {
 
     // Line protocols.
     const std::string& welcome() const noexcept { return options_.welcome; }  // empty: none
-    // A line to send: as long as a line may be, up to "probe", and never the exit command.
+    // A line to send: probe_marker, or where max-line-bytes is shorter, as much of "probe" as
+    // a line may hold; never the exit command.
     const std::string& probe_line() const noexcept { return probe_line_; }
     bool is_answer(std::string_view line) const;
-    // The answer as a person should expect it, quoted: 'Hello, probe!', '[<date and time>] probe'.
+    // The answer as a person should expect it, quoted and escaped: 'Hello, \x01hellod-probe\x01!',
+    // '[<date and time>] \x01hellod-probe\x01'.
     std::string expected_answer() const;
     // The line that ends the session, or nullopt when none can (no exit command, or one longer
     // than a line may be): then only the end of input does.
     std::optional<std::string> exit_line() const;
     const std::string& farewell() const noexcept { return options_.farewell; }  // empty: none
 
-    // echo. Longer than the busy and shutdown lines, so that an echo server that sends one of
-    // those instead of the bytes is told apart from one that echoes short.
-    static constexpr std::string_view echo_payload =
-        "hellod --probe: the quick brown fox jumps over the lazy dog\r\n";
+    // echo: the bytes to send, which mark the session as a probe (probe_marker.hpp).
+    static constexpr std::string_view echo_payload = probe_echo_payload;
 
     // A fixed line a server sends instead of a session (without its CRLF).
     enum class Refusal { none, busy, shutting_down };

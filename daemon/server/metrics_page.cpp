@@ -52,7 +52,8 @@ void connections(metrics::Exposition& page, const MetricsReading& r) {
 void sessions(metrics::Exposition& page, const MetricsReading& r) {
     page.family("hellod_sessions_ended_total", "counter",
                 "Sessions ended, by how they ended (the access line's end= word); one per "
-                "access line.");
+                "access line. Probe sessions are not here nor in the other hellod_session_* "
+                "metrics (hellod_probe_sessions_total).");
     for (const auto reason : end_reasons)
         page.sample("hellod_sessions_ended_total", r.counts.ended[static_cast<std::size_t>(reason)],
                     {{"end", protocol::to_string(reason)}});
@@ -67,6 +68,10 @@ void sessions(metrics::Exposition& page, const MetricsReading& r) {
             "Bytes sessions received, counted as each session ends.", r.counts.bytes_received);
     counter(page, "hellod_session_sent_bytes_total",
             "Bytes sessions sent, counted as each session ends.", r.counts.bytes_sent);
+    counter(page, "hellod_probe_sessions_total",
+            "Health checks (hellod --probe) served: sessions the probe marked as its own, "
+            "logged at debug and left out of the other session metrics.",
+            r.counts.probe_sessions);
 }
 
 void workers(metrics::Exposition& page, const MetricsReading& r) {

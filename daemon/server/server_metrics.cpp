@@ -43,6 +43,10 @@ void ServerMetrics::ended(const protocol::SessionResult& result, std::chrono::na
                  static_cast<std::uint64_t>(std::max<std::int64_t>(duration.count(), 0)));
 }
 
+void ServerMetrics::probe_ended() noexcept {
+    metrics::add(cells_.local().probe_sessions);
+}
+
 ServerMetrics::Snapshot ServerMetrics::snapshot() const noexcept {
     Snapshot s;
     s.accepted = accepted_.load(std::memory_order_relaxed);
@@ -66,6 +70,8 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const noexcept {
         static_cast<double>(
             cells_.total([](const Cells& c) -> const metrics::Count& { return c.duration_ns; })) /
         1e9;
+    s.probe_sessions =
+        cells_.total([](const Cells& c) -> const metrics::Count& { return c.probe_sessions; });
     return s;
 }
 

@@ -25,7 +25,9 @@ inline constexpr std::array<double, 12> session_duration_bounds{0.001, 0.01, 0.1
 
 // What the server counts for Prometheus. Sessions add their lines and bytes once, as they end
 // (with their access line, so the two always agree): nothing is counted per line, and the
-// counts of sessions ending at once on many threads land in different shards.
+// counts of sessions ending at once on many threads land in different shards. A --probe health
+// check is counted apart and only as one probe session, so that the traffic's counts are real
+// clients' (a container's health check every 30 s would otherwise be most of a quiet server's).
 class ServerMetrics {
   public:
     struct Snapshot {
@@ -38,6 +40,7 @@ class ServerMetrics {
         std::uint64_t bytes_sent = 0;
         std::array<std::uint64_t, session_duration_bounds.size() + 1> duration_buckets{};
         double duration_seconds = 0;
+        std::uint64_t probe_sessions = 0;
     };
 
     // The accept loop's thread only: every connection accept(2) returned.
@@ -46,6 +49,8 @@ class ServerMetrics {
     // Once per access line.
     void ended(const protocol::SessionResult& result, std::chrono::nanoseconds duration,
                std::uint64_t bytes_received, std::uint64_t bytes_sent) noexcept;
+    // Once per probe session's access line, instead of ended().
+    void probe_ended() noexcept;
 
     Snapshot snapshot() const noexcept;
 
@@ -56,6 +61,7 @@ class ServerMetrics {
         metrics::Count lines, lines_too_long, bytes_received, bytes_sent;
         std::array<metrics::Count, session_duration_bounds.size() + 1> duration_buckets;
         metrics::Count duration_ns;
+        metrics::Count probe_sessions;
     };
     metrics::Count accepted_{0};
     metrics::Sharded<Cells> cells_;

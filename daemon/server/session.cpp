@@ -1,5 +1,6 @@
 #include "server/session.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -20,15 +21,24 @@ constexpr std::chrono::milliseconds linger{2000};
 // at the accept, so only sessions shorter than this ever wait, and by no more than the rest.
 constexpr std::chrono::seconds name_wait{5};
 
-// The session's access line and its counts in the metrics, which therefore always agree.
+// The session's access line and its counts in the metrics, which therefore always agree. A
+// --probe health check (SessionResult::probe) comes every few seconds from every container: it
+// is logged at debug and counted on its own, apart from the traffic.
 void record(const Connection& c, const protocol::SessionResult& result, std::uint64_t in,
             std::uint64_t out) {
     const auto elapsed = std::chrono::steady_clock::now() - c.accepted;
-    if (c.metrics != nullptr) c.metrics->ended(result, elapsed, in, out);
-    if (!log::enabled(c.access_level)) return;
+    if (c.metrics != nullptr) {
+        if (result.probe)
+            c.metrics->probe_ended();
+        else
+            c.metrics->ended(result, elapsed, in, out);
+    }
+    const LogLevel level =
+        result.probe ? std::min(c.access_level, LogLevel::debug) : c.access_level;
+    if (!log::enabled(level)) return;
     std::optional<std::string> name;
     if (c.host) name = c.host->name(c.accepted + name_wait);
-    log::write_access({.level = c.access_level,
+    log::write_access({.level = level,
                        .peer = c.peer,
                        .host = name ? std::string_view(*name) : std::string_view(),
                        .via = c.via,
@@ -37,7 +47,8 @@ void record(const Connection& c, const protocol::SessionResult& result, std::uin
                        .bytes_in = in,
                        .bytes_out = out,
                        .end = to_string(result.reason),
-                       .detail = result.detail});
+                       .detail = result.detail,
+                       .probe = result.probe});
 }
 
 }  // namespace

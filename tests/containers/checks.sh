@@ -17,6 +17,8 @@
 #   held_session_told NAME WELCOME
 #                             after a stop: that client got WELCOME, the shutdown line, the close
 #   metrics_served PORT       the metrics page counts an exit session and passes promtool
+#   probes_apart PORT         after a health check: a probe session counted, and the transcript
+#                             the only exit session (the probes are not in the traffic's counts)
 #   healthy CONTAINER         `podman healthcheck run` passes and the status reads healthy
 #   pid1_non_root CONTAINER   hellod is the container's PID 1, uid/gid 10001, no capabilities
 
@@ -123,7 +125,8 @@ held_session_told() {
 }
 
 # metrics_served PORT: the endpoint answers from inside the locked-down container, counts the
-# transcript's session (and the health checks' so far, if any), and promtool accepts the page.
+# transcript's session (health checks are probe sessions, counted apart), and promtool accepts
+# the page.
 metrics_served() {
     local page="$TMP/metrics.txt"
     curl -sS --fail --max-time 10 -o "$page" "http://127.0.0.1:$1/metrics" || return 1
@@ -133,6 +136,25 @@ metrics_served() {
     }
     grep -qE '^hellod_build_info\{version="[^"]+"\} 1$' "$page" || return 1
     if command -v promtool >/dev/null; then promtool check metrics <"$page" || return 1; fi
+}
+
+# probe_counted PORT: the page (left in probes.txt) counts a probe session.
+probe_counted() {
+    curl -sS --fail --max-time 10 -o "$TMP/probes.txt" "http://127.0.0.1:$1/metrics" &&
+        grep -qE '^hellod_probe_sessions_total [1-9][0-9]*$' "$TMP/probes.txt"
+}
+# probes_apart PORT: after `podman healthcheck run`, hellod_probe_sessions_total has counted it
+# (polled: the count comes as the session ends, a moment after the probe has its answer) and the
+# transcript is still the only exit session.
+probes_apart() {
+    ct_wait 10 "a probe session counted" probe_counted "$1" || {
+        echo "no probe session counted: $(grep probe_sessions "$TMP/probes.txt")"
+        return 1
+    }
+    grep -qE '^hellod_sessions_ended_total\{end="exit"\} 1$' "$TMP/probes.txt" || {
+        echo "the health checks were counted as traffic: $(grep sessions_ended "$TMP/probes.txt")"
+        return 1
+    }
 }
 
 health_status() { PM_TIMEOUT=30 pm inspect -f '{{.State.Health.Status}}' "$1"; }

@@ -238,6 +238,15 @@ json_logs() {
     return 1
 }
 
+# one_access_line LOGFILE: after the stop, one access line, and no probe's (they are debug).
+one_access_line() {
+    local access
+    access=$(grep -c '"message":"access"' "$1")
+    ((access == 1)) && ! grep -q '"probe"' "$1" && return 0
+    echo "$access access lines: $(grep '"message":"access"' "$1" | head -c 800)"
+    return 1
+}
+
 diagnostics() {
     local log
     for log in "$TMP"/*.log; do
@@ -311,9 +320,13 @@ if step "B: podman run with a mounted config, --read-only, --cap-drop ALL" \
     step "B: GET /metrics from the host: the session counted, a page promtool accepts" \
         metrics_served "$PORT_M"
     step "B: podman healthcheck run: healthy (the probe reads the same settings)" healthy "$CT_B"
+    step "B: the health check is a probe session, not in the traffic's counts" \
+        probes_apart "$PORT_M"
     step "B: podman stop: exit status 0 within 3 s" stop_quickly "$CT_B"
     step "B: every log line is a JSON object; the access line has the session's figures" \
         json_logs "$TMP/b.log"
+    step "B: the health checks wrote no access line at info: the transcript's is the only one" \
+        one_access_line "$TMP/b.log"
 fi
 timing "container B" $((SECONDS - t))
 

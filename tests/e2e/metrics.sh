@@ -85,6 +85,38 @@ t_metrics_counts_the_workload() {
     fi
 }
 
+# hellod --probe's sessions are counted as probe sessions and in nothing that counts the traffic;
+# a person's "probe" line is traffic. Every access line (the probes' at debug) comes after its
+# counts, so once all three are logged the page holds them.
+t_metrics_probe_sessions_apart() {
+    start_hellod d --metrics-listen 127.0.0.1:0 --log-level debug
+    metrics_port d
+    local i
+    for i in 1 2; do
+        run_bin "p$i" --probe "127.0.0.1:${HD_PORT[d]}"
+        ((RC == 0)) || fail "probe $i exited $RC: $(cat "p$i.err")"
+    done
+    input in 'probe\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome!\r\nHello, probe!\r\nBye!\r\n'
+    for i in 1 2 3; do
+        must_log d ' access peer=127\.0\.0\.1:[0-9]+ .* end=exit' "access line $i of 3"
+    done
+    scrape "${HD_METRICS[d]}" page
+    expect_metric page 'hellod_probe_sessions_total' 2
+    expect_metric page 'hellod_connections_accepted_total' 3
+    expect_metric page 'hellod_sessions_ended_total{end="exit"}' 1
+    expect_metric page 'hellod_session_duration_seconds_count' 1
+    expect_metric page 'hellod_session_lines_total' 2
+    expect_metric page 'hellod_session_received_bytes_total' 11
+    expect_metric page 'hellod_session_sent_bytes_total' 31
+    grep -q '^# TYPE hellod_probe_sessions_total counter$' page || fail "no TYPE line for the probes"
+    if command -v promtool >/dev/null; then
+        promtool check metrics <page >promtool.out 2>&1 ||
+            fail "promtool check metrics: $(head -c 600 promtool.out)"
+    fi
+}
+
 # Anything but GET or HEAD /metrics gets a proper HTTP answer, and the endpoint goes on.
 t_metrics_http_errors() {
     start_hellod d --metrics-listen 127.0.0.1:0
@@ -185,4 +217,4 @@ t_metrics_with_socket_activation() {
 }
 
 CASES+=(metrics_with_socket_activation metrics_inetd_warns metrics_counts_the_workload metrics_http_errors metrics_hostile_scrapers metrics_errors
-    metrics_across_reload)
+    metrics_across_reload metrics_probe_sessions_apart)

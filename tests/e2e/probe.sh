@@ -16,8 +16,45 @@ t_probe_healthy() {
     HELLOD_LISTEN="*:${HD_PORT[d]}" HELLOD_WELCOME='Hi probe' run_bin listen --probe
     ((RC == 0)) || fail "probe of the listen address exited $RC: $(cat listen.err)"
     grep -q "^hellod at 127.0.0.1:${HD_PORT[d]} is healthy" listen.out || fail "stdout: $(cat listen.out)"
-    must_log d " access peer=127.0.0.1:[0-9]+ duration=[0-9.]+s lines=2 in=13 out=31 end=exit$" \
-        'the probe session'
+}
+
+# The probe marks its session (its line is SOH hellod-probe SOH): at the default log level the
+# health checks write no access line, while a person who types "probe" gets one as ever. Read
+# after the stop, when every access line has been written.
+t_probe_no_access_line_at_info() {
+    start_hellod d
+    run_bin p --probe "127.0.0.1:${HD_PORT[d]}"
+    ((RC == 0)) || fail "probe exited $RC: $(cat p.err)"
+    input in 'probe\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome!\r\nHello, probe!\r\nBye!\r\n'
+    stop_hellod d TERM 10
+    if [[ $(grep -c ' access ' d.log) != 1 ]] ||
+        ! grep -qE ' info  access peer=127\.0\.0\.1:[0-9]+ duration=[0-9.]+s lines=2 in=11 out=31 end=exit$' d.log; then
+        fail "wanted the typed session's access line alone, got: $(grep ' access ' d.log)"
+    fi
+}
+
+# At debug the probe's access line is there, marked probe=1, under each protocol and framing;
+# its bytes are the marker's (in= and out=).
+t_probe_access_line_at_debug() {
+    local -a settings=('' '--framing raw' '--protocol timestamp' '--protocol echo')
+    local -a wanted=(
+        'lines=2 in=22 out=40 end=exit probe=1'
+        'lines=2 in=22 out=40 end=exit probe=1'
+        'lines=2 in=22 out=[0-9]+ end=exit probe=1'
+        'lines=0 in=61 out=61 end=eof probe=1'
+    )
+    local i
+    for i in "${!settings[@]}"; do
+        # shellcheck disable=SC2086  # the settings are words
+        start_hellod "d$i" --log-level debug ${settings[i]}
+        # shellcheck disable=SC2086
+        run_bin "p$i" --probe "127.0.0.1:${HD_PORT[d$i]}" ${settings[i]}
+        ((RC == 0)) || fail "probe with ${settings[i]:-the defaults} exited $RC: $(cat "p$i.err")"
+        must_log "d$i" "debug access peer=127\.0\.0\.1:[0-9]+ duration=[0-9.]+s ${wanted[i]}$" \
+            "the probe's access line with ${settings[i]:-the defaults}"
+    done
 }
 
 # A server that answers otherwise than the settings say is unhealthy: exit 1, one sentence on
@@ -52,4 +89,5 @@ t_probe_usage() {
     expect_fatal both 64 "--print-config and --probe cannot be combined"
 }
 
-CASES+=(probe_healthy probe_unhealthy probe_timeout probe_usage)
+CASES+=(probe_healthy probe_no_access_line_at_info probe_access_line_at_debug probe_unhealthy
+    probe_timeout probe_usage)

@@ -10,10 +10,12 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/fatal_error.hpp"
 #include "log/log.hpp"
 #include "net/fd.hpp"
+#include "protocol/probe_marker.hpp"
 #include "test_client.hpp"
 #include "test_log.hpp"
 #include "test_server.hpp"
@@ -156,7 +158,8 @@ TEST_F(ProbeTest, SettingsThatDifferFromTheServersAreUnhealthy) {
     expected.session.reply = ReplyTemplate::parse("Hi, %s.");
     result = probe(local(server.port()), expected.session, 5s);
     EXPECT_FALSE(result.healthy);
-    EXPECT_NE(result.sentence.find("it answered 'Hello, probe!' where 'Hi, probe.' was expected"),
+    EXPECT_NE(result.sentence.find("it answered 'Hello, \\x01hellod-probe\\x01!' where 'Hi, "
+                                   "\\x01hellod-probe\\x01.' was expected"),
               std::string::npos)
         << result.sentence;
 }
@@ -220,8 +223,8 @@ TEST_F(ProbeTest, AShuttingDownServerIsUnhealthy) {
 TEST_F(ProbeTest, AServerThatSendsMoreAfterTheFarewellIsUnhealthy) {
     ScriptedServer chatty([](int fd) {
         send_text(fd, "Welcome!\r\n");
-        if (read_line(fd) != "probe\r\n") return;
-        send_text(fd, "Hello, probe!\r\n");
+        if (read_line(fd) != std::string(protocol::probe_marker) + "\r\n") return;
+        send_text(fd, "Hello, " + std::string(protocol::probe_marker) + "!\r\n");
         if (read_line(fd) != "exit\r\n") return;
         send_text(fd, "Bye!\r\nand more\r\n");
     });
@@ -244,7 +247,7 @@ TEST_F(ProbeTest, AnEchoServerThatAltersTheBytesIsUnhealthy) {
     settings.session.welcome.clear();
     const auto result = probe(local(upper.port()), settings.session, 5s);
     EXPECT_FALSE(result.healthy);
-    EXPECT_NE(result.sentence.find("is not healthy: it sent 'HELLOD --PROBE: THE QUICK"),
+    EXPECT_NE(result.sentence.find("is not healthy: it sent '\\x01HELLOD-PROBE\\x01: THE QUICK"),
               std::string::npos)
         << result.sentence;
 }

@@ -260,6 +260,31 @@ TEST_F(LogFormats, AccessLinesNameTheBalancerAClientCameThrough) {
     EXPECT_EQ(object.find("via")->text, "10.0.0.1:40000");
 }
 
+// A --probe health check's session says so: probe=1 after end, a number in json.
+TEST_F(LogFormats, AProbeSessionsAccessLineIsMarked) {
+    CapturedStderr captured;
+    log::init(LogLevel::debug, log::Destination::terminal, LogFormat::text);
+    auto record = plain_access();
+    record.level = LogLevel::debug;
+    record.end = "exit";
+    record.probe = true;
+    log::write_access(record);
+    log::init(LogLevel::debug, log::Destination::terminal, LogFormat::json);
+    log::write_access(record);
+    const auto lines = captured.lines();
+    ASSERT_EQ(lines.size(), 2u);
+    expect_text_line(lines[0],
+                     "debug access peer=[::1]:5555 duration=1.500s lines=0 in=0 out=39 end=exit "
+                     "probe=1");
+    const auto object = json_line(lines[1], "debug");
+    EXPECT_EQ(object.keys(),
+              (std::vector<std::string>{"time", "level", "message", "peer", "duration", "lines",
+                                        "bytes_in", "bytes_out", "end", "probe"}));
+    ASSERT_NE(object.find("probe"), nullptr);
+    EXPECT_TRUE(object.find("probe")->is_number());
+    EXPECT_EQ(object.find("probe")->text, "1");
+}
+
 TEST_F(LogFormats, JsonForTheJournalKeepsThePriorityPrefix) {
     CapturedStderr captured;
     log::init(LogLevel::info, log::Destination::journal, LogFormat::json);

@@ -1,4 +1,5 @@
-// The conversation loop's raw framing (greeting and timestamp share it), over a socketpair.
+// The conversation loop's raw framing and its probe sessions (greeting and timestamp share
+// both), over a socketpair.
 #include "protocol/conversation.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,8 @@
 
 #include "protocol/greeting.hpp"
 #include "protocol/options.hpp"
+#include "protocol/probe_marker.hpp"
+#include "protocol/timestamp.hpp"
 #include "session_harness.hpp"
 
 namespace hellod::protocol {
@@ -60,6 +63,57 @@ TEST(RawFraming, AReadLongerThanTheLimitIsSeveralMessages) {
     LiveSession session([&](Stream& st) { return run_greeting(st, s); });
     session.send("abcdefghij");
     EXPECT_EQ(session.read_until("ij!\r\n"), "Hello, abcd!\r\nHello, efgh!\r\nHello, ij!\r\n");
+}
+
+const std::string marker(probe_marker);
+
+// The marker first, then the exit command or the end of input: a --probe health check.
+TEST(ProbeSession, TheMarkerAndTheExitCommandAreAProbe) {
+    Options s;
+    auto c =
+        testing::converse([&](Stream& st) { return run_greeting(st, s); }, marker + "\r\nexit\r\n");
+    EXPECT_EQ(c.output, "Welcome!\r\nHello, " + marker + "!\r\nBye!\r\n");
+    EXPECT_EQ(c.result.reason, EndReason::exit);
+    EXPECT_TRUE(c.result.probe);
+    s.exit_command.clear();  // then the end of input ends it
+    c = testing::converse([&](Stream& st) { return run_greeting(st, s); }, marker + "\n");
+    EXPECT_TRUE(c.result.probe);
+    s.protocol = Protocol::timestamp;
+    c = testing::converse([&](Stream& st) { return run_timestamp(st, s, {}); }, marker + "\n");
+    EXPECT_TRUE(c.result.probe);
+}
+
+// A person's session stays one: "probe" typed by hand, the marker elsewhere than first, or
+// anything but the exit command after it (which would otherwise hide those lines at debug).
+TEST(ProbeSession, AnythingElseIsAnOrdinarySession) {
+    Options s;
+    s.max_line_bytes = 20;
+    for (const std::string& input : {
+             std::string("probe\nexit\n"),
+             "Ann\n" + marker + "\nexit\n",
+             marker + "\nAnn\nexit\n",
+             marker + "\n\nexit\n",
+             marker + "\n" + std::string(30, 'x') + "\nexit\n",
+             marker + "x\nexit\n",
+             "x" + marker + "\nexit\n",
+             std::string(marker, 0, marker.size() - 1) + "\nexit\n",
+         }) {
+        const auto c = testing::converse([&](Stream& st) { return run_greeting(st, s); }, input);
+        EXPECT_FALSE(c.result.probe) << ::testing::PrintToString(input);
+        EXPECT_NE(c.result.reason, EndReason::error) << ::testing::PrintToString(input);
+    }
+}
+
+TEST(ProbeSession, RawFramingToo) {
+    Options s;
+    s.framing = Framing::raw;
+    LiveSession session([&](Stream& st) { return run_greeting(st, s); });
+    EXPECT_EQ(session.read_until("\r\n"), "Welcome!\r\n");
+    session.send(marker + "\r\n");
+    EXPECT_EQ(session.read_until("\r\n"), "Hello, " + marker + "!\r\n");
+    session.send("exit\r\n");
+    EXPECT_EQ(session.read_all(), "Bye!\r\n");
+    EXPECT_TRUE(session.result().probe);
 }
 
 }  // namespace

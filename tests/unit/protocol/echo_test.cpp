@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "protocol/probe_marker.hpp"
 #include "session_harness.hpp"
 
 namespace hellod::protocol {
@@ -37,6 +38,30 @@ TEST(Echo, BigTransfersStreamThroughInBoundedMemory) {
         input);
     EXPECT_TRUE(c.output == input) << "echoed " << c.output.size() << " of " << input.size();
     EXPECT_LE(capacity, LiveSession::default_options().read_buffer);
+}
+
+// The probe's payload and nothing else, in however many reads, is a --probe health check; a
+// person's bytes, before, after or instead of it, are not.
+TEST(Echo, OnlyTheProbesPayloadAloneIsAProbeSession) {
+    const std::string payload(probe_echo_payload);
+    auto c = testing::converse([](Stream& st) { return run_echo(st); }, payload);
+    EXPECT_EQ(c.output, payload);
+    EXPECT_TRUE(c.result.probe);
+    {
+        LiveSession session([](Stream& st) { return run_echo(st); });
+        session.send(payload.substr(0, 5));  // echoed before the rest is sent: two reads
+        EXPECT_EQ(session.read_until(payload.substr(0, 5)), payload.substr(0, 5));
+        session.send(payload.substr(5));
+        session.close_input();
+        EXPECT_EQ(session.read_all(), payload.substr(5));
+        EXPECT_TRUE(session.result().probe);
+    }
+    for (const std::string& input : {std::string(probe_marker), payload + "more", "x" + payload,
+                                     payload.substr(1), std::string("probe\n")}) {
+        c = testing::converse([](Stream& st) { return run_echo(st); }, input);
+        EXPECT_EQ(c.output, input);
+        EXPECT_FALSE(c.result.probe) << ::testing::PrintToString(input);
+    }
 }
 
 TEST(Echo, IdleTimeoutSendsTheLineAndCloses) {

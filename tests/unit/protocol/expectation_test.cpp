@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "protocol/probe_marker.hpp"
+
 namespace hellod::protocol {
 namespace {
 
@@ -13,10 +15,10 @@ TEST(Expectation, GreetingAnswersTheProbeLineWithTheTemplate) {
     options.reply = ReplyTemplate::parse("Hi %s.");
     const Expectation expect(options);
     EXPECT_EQ(expect.welcome(), "Welcome!");
-    EXPECT_EQ(expect.probe_line(), "probe");
-    EXPECT_TRUE(expect.is_answer("Hi probe."));
-    EXPECT_FALSE(expect.is_answer("Hello, probe!"));
-    EXPECT_EQ(expect.expected_answer(), "'Hi probe.'");
+    EXPECT_EQ(expect.probe_line(), "\x01hellod-probe\x01");
+    EXPECT_TRUE(expect.is_answer("Hi \x01hellod-probe\x01."));
+    EXPECT_FALSE(expect.is_answer("Hello, \x01hellod-probe\x01!"));
+    EXPECT_EQ(expect.expected_answer(), "'Hi \\x01hellod-probe\\x01.'");
     EXPECT_EQ(expect.exit_line(), "exit\r\n");
     EXPECT_EQ(expect.farewell(), "Bye!");
 }
@@ -25,15 +27,19 @@ TEST(Expectation, TimestampAnswersWithCtimesLayout) {
     Options options;
     options.protocol = Protocol::timestamp;
     const Expectation expect(options);
-    EXPECT_TRUE(expect.is_answer("[Thu Sep 15 22:29:12 2016] probe"));
-    EXPECT_FALSE(expect.is_answer("[Thu Sep 15 22:29:12 2016] probe!"));
-    EXPECT_FALSE(expect.is_answer("[Thu Sep 15 22:29:1 2016] probe"));
-    EXPECT_FALSE(expect.is_answer("Thu Sep 15 22:29:12 2016] probe "));
-    EXPECT_EQ(expect.expected_answer(), "'[<date and time>] probe'");
+    EXPECT_TRUE(expect.is_answer("[Thu Sep 15 22:29:12 2016] \x01hellod-probe\x01"));
+    EXPECT_FALSE(expect.is_answer("[Thu Sep 15 22:29:12 2016] \x01hellod-probe\x01!"));
+    EXPECT_FALSE(expect.is_answer("[Thu Sep 15 22:29:1 2016] \x01hellod-probe\x01"));
+    EXPECT_FALSE(expect.is_answer("Thu Sep 15 22:29:12 2016] \x01hellod-probe\x01 "));
+    EXPECT_EQ(expect.expected_answer(), "'[<date and time>] \\x01hellod-probe\\x01'");
 }
 
 TEST(Expectation, TheProbeLineFitsTheLimitAndIsNeverTheExitCommand) {
     Options options;
+    options.max_line_bytes = probe_marker.size();
+    EXPECT_EQ(Expectation(options).probe_line(), probe_marker);
+    options.max_line_bytes = probe_marker.size() - 1;  // too short for the marker
+    EXPECT_EQ(Expectation(options).probe_line(), "probe");
     options.max_line_bytes = 3;
     EXPECT_EQ(Expectation(options).probe_line(), "pro");
     options.exit_command = "pro";
@@ -60,6 +66,7 @@ TEST(Expectation, RefusalLines) {
     EXPECT_EQ(Expectation::refusal("Welcome!"), Expectation::Refusal::none);
     // Longer than either refusal line, so that an echo of one is not mistaken for it.
     EXPECT_GT(Expectation::echo_payload.size(), 40u);
+    EXPECT_TRUE(Expectation::echo_payload.starts_with(probe_marker));
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ MetricsReading reading() {
     r.counts.duration_buckets[0] = 8;
     r.counts.duration_buckets.back() = 1;
     r.counts.duration_seconds = 4000.25;
+    r.counts.probe_sessions = 42;
     r.gauges = {.open = 4,
                 .max_connections = 10000,
                 .workers_running = 4,
@@ -76,6 +77,8 @@ TEST(MetricsPage, ShowsWhatWasRead) {
              "hellod_session_lines_too_long_total 1",
              "hellod_session_received_bytes_total 300",
              "hellod_session_sent_bytes_total 500",
+             "# TYPE hellod_probe_sessions_total counter",
+             "hellod_probe_sessions_total 42",
              "hellod_worker_threads{state=\"running\"} 4",
              "hellod_worker_threads{state=\"parked\"} 6",
              "hellod_worker_threads_started_total 10",

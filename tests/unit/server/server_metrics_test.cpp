@@ -29,6 +29,23 @@ TEST(ServerMetrics, CountsSessionsByHowTheyEnded) {
     EXPECT_DOUBLE_EQ(s.duration_seconds, 400.022);
 }
 
+// A health check is counted as one probe session and in nothing that counts the traffic.
+TEST(ServerMetrics, ProbeSessionsAreCountedApart) {
+    ServerMetrics metrics;
+    metrics.ended({EndReason::exit, 2, {}, 0}, 2ms, 10, 20);
+    metrics.probe_ended();
+    metrics.probe_ended();
+    const auto s = metrics.snapshot();
+    EXPECT_EQ(s.probe_sessions, 2u);
+    EXPECT_EQ(s.ended[static_cast<std::size_t>(EndReason::exit)], 1u);
+    EXPECT_EQ(s.lines, 2u);
+    EXPECT_EQ(s.bytes_received, 10u);
+    std::uint64_t durations = 0;
+    for (const auto n : s.duration_buckets)
+        durations += n;
+    EXPECT_EQ(durations, 1u);
+}
+
 TEST(ServerMetrics, DurationsFallInTheFirstBucketThatHoldsThem) {
     ServerMetrics metrics;
     const protocol::SessionResult eof{EndReason::eof, 0, {}, 0};
