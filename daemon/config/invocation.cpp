@@ -11,6 +11,7 @@
 #include "config/file_settings.hpp"
 #include "config/setting_table.hpp"
 #include "config/values.hpp"
+#include "os/host_name.hpp"
 
 namespace hellod {
 namespace {
@@ -127,6 +128,9 @@ Invocation parse_invocation(std::span<const char* const> args, const Environment
     // Only greeting welcomes by default; timestamp sends a welcome only when one is set.
     if (settings.session.protocol != Protocol::greeting && !given("welcome"))
         settings.session.welcome.clear();
+    // Read with the settings, so that a reload after a rename picks the new name up.
+    settings.session.host.value = host_name();
+    settings.session.reply.set_host(settings.session.host.value);
     check_settings(settings, given, invocation.warnings);
     if (settings.session.protocol == Protocol::echo)
         settings.session.welcome.clear();  // RFC 862: nothing but the client's own bytes

@@ -35,7 +35,8 @@ class Conversation {
     ~Conversation() { stream_.set_input_filter(nullptr); }  // the filter goes with it
 
     SessionResult run() {
-        if (!options_.welcome.empty() && send_line(options_.welcome) != Stream::Status::ok)
+        if (!options_.welcome.empty() &&
+            send_line(expand_welcome(options_.welcome, options_.host.value)) != Stream::Status::ok)
             return failed();
         const bool raw = options_.framing == Framing::raw;
         for (;;) {

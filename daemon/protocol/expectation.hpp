@@ -20,7 +20,8 @@ class Expectation {
     Protocol protocol() const noexcept { return options_.protocol; }
 
     // Line protocols.
-    const std::string& welcome() const noexcept { return options_.welcome; }  // empty: none
+    // As the server sends it, %h filled in; empty: none.
+    std::string welcome() const { return expand_welcome(options_.welcome, options_.host.value); }
     // A line to send: probe_marker, or where max-line-bytes is shorter, as much of "probe" as
     // a line may hold; never the exit command.
     const std::string& probe_line() const noexcept { return probe_line_; }

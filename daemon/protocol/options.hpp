@@ -36,6 +36,13 @@ struct Options {
     std::string exit_command = "exit";  // empty = none
     std::string farewell = "Bye!";      // empty = none
     std::size_t max_line_bytes = 1024;
+    // This machine's name, for %h in the welcome and the reply; read with the settings. Not a
+    // setting: it never makes two settings differ.
+    struct HostName {
+        std::string value;
+        bool operator==(const HostName&) const noexcept { return true; }
+    };
+    HostName host;
 
     bool operator==(const Options&) const = default;
 };

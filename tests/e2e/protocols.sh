@@ -149,7 +149,25 @@ t_err_echo_raw_framing() {
     expect_fatal r 78 'framing' 'echo'
 }
 
+# Which instance answered: %h in the welcome and the reply is the host name (gethostname, as
+# `hostname` prints it), as often as written; %% a literal %, and a welcome's other '%' itself.
+# The health probe expects the same bytes.
+t_host_name_in_welcome_and_reply() {
+    local host
+    host=$(hostname)
+    start_hellod d --welcome 'Welcome to %h, 100% up (%%h)' --reply '%h: Hello, %s! (%h)'
+    input in 'Ann\nexit\n'
+    talk "${HD_PORT[d]}" out in
+    expect_file out 'Welcome to %s, 100%% up (%%h)\r\n%s: Hello, Ann! (%s)\r\nBye!\r\n' "$host" "$host" "$host"
+    run_bin p --probe "127.0.0.1:${HD_PORT[d]}" --welcome 'Welcome to %h, 100% up (%%h)' \
+        --reply '%h: Hello, %s! (%h)'
+    ((RC == 0)) || fail "the probe: exit $RC: $(cat p.err)"
+    run_bin x --listen 127.0.0.1:0 --reply 'Hi %x' -t
+    expect_fatal x 64 "--reply: '%x' at byte 4 is not allowed (use %s for the line, %h for the host name and %% for a literal %)"
+}
+
 CASES+=(
     echo_nc_binary echo_streams_in_bounded_memory echo_idle_timeout echo_write_timeout
     timestamp_nc raw_no_newline_client raw_timestamp udp_echo resolve_peers err_echo_raw_framing
+    host_name_in_welcome_and_reply
 )

@@ -1,8 +1,9 @@
 // Fuzz target: the reply template (reply_template.hpp), parsed and rendered, against a model
-// written from the contract: literal text, "%s" at most once for the line, "%%" for a literal
-// '%', and nothing else after a '%'.
+// written from the contract: literal text, "%s" at most once for the line, "%h" (any number of
+// times) for the host name, "%%" for a literal '%', and nothing else after a '%'; and the
+// welcome's escapes (expand_welcome: "%h" and "%%", any other '%' itself).
 //
-// Input: the template, then NUL-separated lines to render with it.
+// Input: the template, the host name, then NUL-separated lines to render with it.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -23,7 +24,7 @@ struct ModelTemplate {
     std::optional<std::string> after;  // set when the template holds "%s"
 };
 
-std::optional<ModelTemplate> model_parse(std::string_view text) {
+std::optional<ModelTemplate> model_parse(std::string_view text, std::string_view host) {
     ModelTemplate model;
     std::string* out = &model.before;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -31,6 +32,9 @@ std::optional<ModelTemplate> model_parse(std::string_view text) {
             out->push_back(text[i]);
         } else if (i + 1 < text.size() && text[i + 1] == '%') {
             out->push_back('%');
+            ++i;
+        } else if (i + 1 < text.size() && text[i + 1] == 'h') {
+            out->append(host);
             ++i;
         } else if (i + 1 < text.size() && text[i + 1] == 's' && !model.after) {
             model.after.emplace();
@@ -41,6 +45,24 @@ std::optional<ModelTemplate> model_parse(std::string_view text) {
         }
     }
     return model;
+}
+
+// The welcome as the contract says: %h and %% are escapes, any other '%' is itself.
+std::string model_welcome(std::string_view text, std::string_view host) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool escape = text[i] == '%' && i + 1 < text.size();
+        if (escape && text[i + 1] == 'h') {
+            out.append(host);
+            ++i;
+        } else if (escape && text[i + 1] == '%') {
+            out.push_back('%');
+            ++i;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
 }
 
 std::string render(const ReplyTemplate& reply, std::string_view line) {
@@ -67,11 +89,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace hellod::fuzz;
     FuzzInput input(data, size);
     const std::string_view text = input.field('\0');
-    const std::optional<ModelTemplate> model = model_parse(text);
+    const std::string_view host = input.field('\0');
+    const std::optional<ModelTemplate> model = model_parse(text, host);
+    const std::string welcome = expand_welcome(text, host);
+    FUZZ_CHECK(welcome == model_welcome(text, host),
+               "welcome \"" + visible(text) + "\": got \"" + visible(welcome) + '"');
 
     std::optional<ReplyTemplate> parsed;
     try {
         parsed = ReplyTemplate::parse(text);
+        parsed->set_host(host);
     } catch (const std::invalid_argument& e) {
         // The documented failure; anything else thrown escapes and libFuzzer reports it.
         FUZZ_CHECK(!model, "refused a template the contract allows: " + visible(text));
@@ -81,7 +108,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(model, "accepted a template the contract refuses: " + visible(text));
     const ReplyTemplate& reply = *parsed;
     FUZZ_CHECK(reply.source() == text, visible(reply.source()));
-    FUZZ_CHECK(ReplyTemplate::parse(reply.source()) == reply, "source() parses differently");
+    ReplyTemplate again = ReplyTemplate::parse(reply.source());
+    again.set_host(host);
+    FUZZ_CHECK(again == reply, "source() parses differently");
 
     // Every line renders, the same way each time, appending to what is there already.
     const auto lines = split(input.rest(), '\0');

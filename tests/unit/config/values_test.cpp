@@ -144,8 +144,8 @@ TEST(Settings, ChoiceErrors) {
 
 TEST(Settings, ReplyErrors) {
     expect_usage_error({"--reply", "Hello, %d!"},
-                       {"--reply: '%d' at byte 8 is not allowed (use %s for the line and %% for "
-                        "a literal %)"});
+                       {"--reply: '%d' at byte 8 is not allowed (use %s for the line, %h for the "
+                        "host name and %% for a literal %)"});
     expect_usage_error({"--reply", "%s %s"}, {"--reply: holds %s more than once"});
     expect_usage_error({"--reply", "50%"}, {"--reply: a lone '%' at byte 3"});
     expect_usage_error({"--reply", "a\rb"}, {"--reply: holds a carriage return (CR) at byte 2"});

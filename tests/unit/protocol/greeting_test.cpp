@@ -106,6 +106,16 @@ TEST(Greeting, RepliesAreByteFaithful) {
     EXPECT_EQ(c.output, "Welcome!\r\nHello, " + odd + "!\r\n");
 }
 
+TEST(Greeting, WelcomeAndReplyNameTheHost) {
+    Options options;
+    options.welcome = "Welcome to %h!";
+    options.reply = ReplyTemplate::parse("%h: Hello, %s!");
+    options.host.value = "pod-7";
+    options.reply.set_host(options.host.value);
+    const auto c = converse(options, "Ann\nexit\n");
+    EXPECT_EQ(c.output, "Welcome to pod-7!\r\npod-7: Hello, Ann!\r\nBye!\r\n");
+}
+
 }  // namespace
 }  // namespace hellod::protocol
 
@@ -206,6 +216,26 @@ TEST(ReplyTemplate, RejectsSecondSlot) {
 TEST(ReplyTemplate, ErrorShowsControlBytesEscaped) {
     EXPECT_TRUE(contains(parse_error("%\x01"), "'%\\x01'"));
     EXPECT_TRUE(contains(parse_error("%\xc3\xa9"), "'%\\xc3'"));
+}
+
+// %h is the host name, as often as it is written; set_host fills it in (the settings do, with
+// gethostname), and a template whose host is not set yet gives an empty name.
+TEST(ReplyTemplate, HostName) {
+    auto reply = ReplyTemplate::parse("%h: Hello, %s! (%h, 100%%h)");
+    EXPECT_EQ(render(reply, "Ann"), ": Hello, Ann! (, 100%h)");
+    reply.set_host("pod-7");
+    EXPECT_EQ(render(reply, "Ann"), "pod-7: Hello, Ann! (pod-7, 100%h)");
+    EXPECT_EQ(reply.source(), "%h: Hello, %s! (%h, 100%%h)");
+    EXPECT_TRUE(contains(parse_error("%x"), "%h for the host name")) << parse_error("%x");
+    EXPECT_TRUE(contains(parse_error(std::string_view("a\0b", 3)), "NUL byte at byte 2"));
+}
+
+// The welcome: %h and %% are escapes, any other '%' is itself (a welcome had no escapes before).
+TEST(Welcome, HostNameAndPercent) {
+    EXPECT_EQ(expand_welcome("Welcome to %h!", "pod-7"), "Welcome to pod-7!");
+    EXPECT_EQ(expand_welcome("%h %h", "a"), "a a");
+    EXPECT_EQ(expand_welcome("100% up, %%h is %h, 5%", "b"), "100% up, %h is b, 5%");
+    EXPECT_EQ(expand_welcome("Welcome!", "b"), "Welcome!");
 }
 
 }  // namespace
