@@ -56,8 +56,9 @@ void append_timestamp(std::string& out) {
 }
 
 std::string_view level_word(LogLevel level) {
-    // Padded to one width so that messages line up.
-    static constexpr std::string_view words[] = {"trace", "debug", "info ", "warn ", "error"};
+    // Padded to one width so that messages line up; "warning" is spelt out as the option and json
+    // spell it, and sticks out by two, as a warning may.
+    static constexpr std::string_view words[] = {"trace", "debug", "info ", "warning", "error"};
     return words[static_cast<int>(level)];
 }
 

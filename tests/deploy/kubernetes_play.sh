@@ -119,7 +119,7 @@ no_warnings() {
         echo "no start-up line with max-connections 4000: $log"
         return 1
     }
-    ! grep -E '^[^ ]+ (warn|error) ' <<<"$log"
+    ! grep -E '^[^ ]+ (warning|error) ' <<<"$log"
 }
 
 readiness() {

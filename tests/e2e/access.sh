@@ -91,7 +91,7 @@ t_access_errors() {
     # An allow rule a deny rule covers is only a warning (it refuses no one who would be
     # admitted otherwise), logged at start-up.
     start_hellod d --allow 127.0.0.2 --deny 0.0.0.0/0
-    grep -qF 'warn  allow 127.0.0.2/32 can never admit anyone: deny 0.0.0.0/0 covers it, and deny wins' d.log ||
+    grep -qF 'warning allow 127.0.0.2/32 can never admit anyone: deny 0.0.0.0/0 covers it, and deny wins' d.log ||
         fail "no warning about the covered allow rule: $(head -c 600 d.log)"
 }
 
@@ -156,7 +156,7 @@ t_proxy_protocol_v2_and_bad_headers() {
         talk "${HD_PORT[d]}" "bad$i.out" "bad$i.in" -s 127.0.0.1
         [[ -s bad$i.out ]] && fail "a balancer connection without a header got bytes: [$(show_bytes "bad$i.out")]"
     done
-    must_log d 'warn  bad PROXY header from 127\.0\.0\.1:[0-9]+ \(not a PROXY header\); closed without a reply$' 'the bad header warning'
+    must_log d 'warning bad PROXY header from 127\.0\.0\.1:[0-9]+ \(not a PROXY header\); closed without a reply$' 'the bad header warning'
     # Each warning is queued before its connection is closed, so once a later session's line is
     # in the log, every warning the three could have caused is too.
     input later.in "$sig"'\x21\x21\0\x24'"$addresses"'\x07'"$addresses"'\x01\xc8\x1c\x27\x0fexit\n'

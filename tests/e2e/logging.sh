@@ -167,7 +167,7 @@ t_log_json_reload() {
                 fail "line $n, between the reloads, is not a json log line: $(q "$line")"
             json_lines=$((json_lines + 1))
         else
-            [[ $line =~ ^$TS\ (info |warn |error|debug|trace)\  ]] ||
+            [[ $line =~ ^$TS\ (info |warning|error|debug|trace)\  ]] ||
                 fail "line $n ($part) is not a text line: $(q "$line")"
         fi
     done <d.log
@@ -273,7 +273,7 @@ t_log_reader_stalls() {
     KILL_PIDS+=("$!")
     HD_LOGFD[d]=$fd
     short_sessions "$port" 1 "$pid"
-    must_log d 'warn  ([0-9]+) log lines were dropped: the log.s reader \(stderr\) was not taking them' \
+    must_log d 'warning ([0-9]+) log lines were dropped: the log.s reader \(stderr\) was not taking them' \
         'the count of dropped lines'
     echo "most threads: $MOST_THREADS; dropped and counted: ${BASH_REMATCH[1]} lines" >&2
 

@@ -183,7 +183,7 @@ t_metrics_across_reload() {
     metrics_port d
     printf 'listen = 127.0.0.1:0\nmetrics-listen = 127.0.0.1:1\nwelcome = Hey!\n' >hellod.conf
     kill -HUP "${HD_PID[d]}"
-    must_log d 'warn  metrics-listen changed to 127\.0\.0\.1:1; restart hellod to apply it \(metrics still on 127\.0\.0\.1:0\)' 'the restart warning'
+    must_log d 'warning metrics-listen changed to 127\.0\.0\.1:1; restart hellod to apply it \(metrics still on 127\.0\.0\.1:0\)' 'the restart warning'
     must_log d 'info  reloaded hellod\.conf: changed welcome;' 'the reload'
     printf 'max-connections = lots\n' >hellod.conf
     kill -HUP "${HD_PID[d]}"
@@ -200,7 +200,7 @@ t_metrics_inetd_warns() {
     input in 'Ann\nexit\n'
     talk "${HD_PORT[d]}" out in
     expect_file out 'Welcome!\r\nHello, Ann!\r\nBye!\r\n'
-    must_log d 'warn  metrics-listen does nothing with --inetd' 'the warning'
+    must_log d 'warning metrics-listen does nothing with --inetd' 'the warning'
 }
 
 # Under socket activation systemd passes the greeting sockets; hellod binds the endpoint itself.

@@ -78,7 +78,7 @@ t_priv_drop_after_privileged_bind() {
 
     printf 'welcome = Howdy!\nudp-echo = true\nuser = daemon\nrun-as-root = yes\n' >hellod.conf
     kill -HUP "$pid"
-    must_log d 'warn  user, group, run-as-root changed; restart hellod to apply it \(still serving as it started\)$' 'the restart warning'
+    must_log d 'warning user, group, run-as-root changed; restart hellod to apply it \(still serving as it started\)$' 'the restart warning'
     must_log d 'info  reloaded hellod\.conf: changed welcome;' 'the reload'
     talk "$port" out2 in
     expect_file out2 'Howdy!\r\nHello, Ann!\r\nBye!\r\n'
@@ -101,7 +101,7 @@ t_priv_task_limit_after_drop() {
     # shellcheck disable=SC2016  # the inner shell expands them
     start_process d bash -c 'ulimit -u 100 && exec "$0" "$@"' "$HELLOD" --listen 127.0.0.1:0 \
         --user nobody --group nogroup
-    must_log d 'warn  max-connections 10000 needs about 10005 threads but the task limit is ([0-9]+),' 'the task-limit warning'
+    must_log d 'warning max-connections 10000 needs about 10005 threads but the task limit is ([0-9]+),' 'the task-limit warning'
     ((BASH_REMATCH[1] <= 100)) || fail "task limit ${BASH_REMATCH[1]}, wanted at most 100: $LOG_LINE"
     must_log d 'listening on 127\.0\.0\.1:[0-9]+ ' 'the start-up line'
 }
@@ -125,7 +125,7 @@ t_priv_run_as_root() {
     must_log d 'listening on 127\.0\.0\.1:([0-9]+) ' 'the start-up line'
     HD_PORT[d]=${BASH_REMATCH[1]}
     [[ $(proc_field "${HD_PID[d]}" Uid) == '0 0 0 0' ]] || fail "Uid: $(proc_field "${HD_PID[d]}" Uid)"
-    grep -qF "warn  serving as root (run-as-root): every session runs with root's privileges; --user drops them once the sockets are bound" "${HD_LOG[d]}" ||
+    grep -qF "warning serving as root (run-as-root): every session runs with root's privileges; --user drops them once the sockets are bound" "${HD_LOG[d]}" ||
         fail "no warning about serving as root: $(head -c 600 "${HD_LOG[d]}")"
     input in 'Ann\nexit\n'
     talk "${HD_PORT[d]}" out in
@@ -232,7 +232,7 @@ t_priv_config_unreadable_by_user() {
     grep -qxF "hellod: warning: $sentence" t.err || fail "--test-config did not warn that nobody cannot read the config file; stderr: $(head -c 600 t.err)"
 
     start_hellod d --config "$conf"
-    grep -qxE "$TS warn  $(ere_quote "$sentence")" "${HD_LOG[d]}" ||
+    grep -qxE "$TS warning $(ere_quote "$sentence")" "${HD_LOG[d]}" ||
         fail "the start did not warn that nobody cannot read the config file; log: $(head -c 800 "${HD_LOG[d]}")"
     kill -HUP "${HD_PID[d]}"
     must_log d "error reload failed, still running the previous settings: cannot read config file $(ere_quote "$conf"): Permission denied$" 'the failed reload'

@@ -13,7 +13,7 @@ t_reload_sighup() {
 
     printf 'welcome = Howdy!\nreply = "Yo, %%s."\nlog-level = debug\nlisten = 127.0.0.1:1\n' >hellod.conf
     kill -HUP "${HD_PID[d]}"
-    must_log d 'warn  listen changed to 127\.0\.0\.1:1; restart hellod to apply it \(still listening on 127\.0\.0\.1:0\)' 'the restart warning'
+    must_log d 'warning listen changed to 127\.0\.0\.1:1; restart hellod to apply it \(still listening on 127\.0\.0\.1:0\)' 'the restart warning'
     must_log d 'info  reloaded hellod\.conf: changed welcome, reply, log-level;' 'the reload'
     input in 'Ann\nexit\n'
     talk "${HD_PORT[d]}" out in

@@ -559,7 +559,7 @@ t_descriptor_exhaustion() {
     client_expect c0 'Hello, warm!'
     admit_clients 1 40
     ((WELCOMED + 1 >= 20 && BUSY >= 5)) || fail "welcomed $((WELCOMED + 1)), busy $BUSY of 40 (want >= 20 and >= 5)"
-    must_log d 'warn .*turning new clients away' 'the exhaustion warning'
+    must_log d 'warning .*turning new clients away' 'the exhaustion warning'
     # Still exhausted when one more client arrives: one second of the daemon's CPU time shows it
     # answering rather than spinning on a listener that stays readable.
     client_open late "${HD_PORT[d]}"
@@ -588,11 +588,11 @@ t_thread_start_failure() {
     limited_hellod limited "ulimit -u $((others + 4))" 'setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all'
     HELLOD=$CASE_DIR/limited start_hellod d
     # The limit is known at start-up, so the operator hears of it before any client does.
-    grep -qE 'warn  max-connections 10000 needs about 10005 threads but the task limit is [0-9]+, so only about [0-9]+ sessions fit' "${HD_LOG[d]}" ||
+    grep -qE 'warning max-connections 10000 needs about 10005 threads but the task limit is [0-9]+, so only about [0-9]+ sessions fit' "${HD_LOG[d]}" ||
         fail "no start-up warning about the task limit: $(head -c 600 "${HD_LOG[d]}")"
     admit_clients 0 12
     ((WELCOMED >= 1 && BUSY >= 2)) || fail "welcomed $WELCOMED, busy $BUSY of 12 (want 1 and 2)"
-    must_log d 'warn .*cannot start a worker thread' 'the thread-start warning'
+    must_log d 'warning .*cannot start a worker thread' 'the thread-start warning'
     # One line for all of them (at most one each 10 s), not one per client turned away.
     local warnings
     warnings=$(grep -c 'cannot start a worker thread' "${HD_LOG[d]}")
@@ -614,7 +614,7 @@ t_memory_capacity_warning() {
         fail "--test-config: $(q "$(cat t.out)"), wanted the count of warnings"
     grep -qxE "hellod: warning: $re" t.err || fail "--test-config did not warn about memory; stderr: $(head -c 800 t.err)"
     start_hellod d --max-line-bytes 1048576 --max-connections 1000000
-    grep -qxE "$TS warn  $re" "${HD_LOG[d]}" || fail "the start did not warn about memory; log: $(head -c 1200 "${HD_LOG[d]}")"
+    grep -qxE "$TS warning $re" "${HD_LOG[d]}" || fail "the start did not warn about memory; log: $(head -c 1200 "${HD_LOG[d]}")"
 }
 
 t_shutdown_sigterm() {
@@ -772,7 +772,7 @@ t_log_journal_mismatch() {
     session_then_stop t
     local line
     while IFS= read -r line; do
-        [[ $line =~ ^$TS\ (info |warn |error|debug|trace)\  ]] || fail "line without timestamp and level: $line"
+        [[ $line =~ ^$TS\ (info |warning|error|debug|trace)\  ]] || fail "line without timestamp and level: $line"
     done <t.log
     grep -qE "^$TS info  access " t.log || fail "no access line: $(tail -c 300 t.log)"
 }
@@ -789,7 +789,7 @@ t_log_level_warning() {
     # Stopping joins every worker, so any access line would be in the log by the exit.
     stop_hellod w TERM 5
     ((HD_RC == 0)) || fail "exit status $HD_RC after SIGTERM"
-    grep -qE "^$TS warn  .*HELLOD_BOGUS_SETTING" w.log || fail "no warning line: $(head -c 300 w.log)"
+    grep -qE "^$TS warning .*HELLOD_BOGUS_SETTING" w.log || fail "no warning line: $(head -c 300 w.log)"
     grep -q 'access' w.log && fail "access line logged at --log-level warning: $(grep access w.log)"
     grep -q ' info ' w.log && fail "info line logged at --log-level warning: $(grep ' info ' w.log | head -n 2)"
     return 0

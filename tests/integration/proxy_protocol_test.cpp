@@ -203,7 +203,7 @@ TEST_F(ProxyProtocolTest, NoHeaderFromTheBalancerIsClosedUnansweredAndLoggedOnce
     const auto lines = captured.lines();
     const auto bad = lines_with(lines, "bad PROXY header");
     ASSERT_EQ(bad.size(), 1u) << all_of(lines);
-    EXPECT_NE(bad[0].find("warn  bad PROXY header from 127.0.0.1:"), std::string::npos) << bad[0];
+    EXPECT_NE(bad[0].find("warning bad PROXY header from 127.0.0.1:"), std::string::npos) << bad[0];
     EXPECT_NE(bad[0].find("; closed without a reply"), std::string::npos) << bad[0];
     EXPECT_TRUE(lines_with(lines, " access ").empty()) << all_of(lines);
 }

@@ -264,7 +264,7 @@ TEST_F(UdpEchoTest, ASourceOverUdpEchoRateGetsTheRateAndNoMore) {
         if (line.find("over udp-echo-rate") != std::string::npos) lines.push_back(line);
     // The first drop, at once; the rest would be counted in a line a minute after it.
     ASSERT_EQ(lines.size(), 1u);
-    EXPECT_NE(lines[0].find(" warn  udp echo: dropped a datagram from 127.0.0.1:"),
+    EXPECT_NE(lines[0].find(" warning udp echo: dropped a datagram from 127.0.0.1:"),
               std::string::npos)
         << lines[0];
     EXPECT_TRUE(

@@ -116,7 +116,7 @@ TEST_F(LogFormats, TextLinesAreAsTheyWere) {
     expect_text_line(lines[0], "trace t");
     expect_text_line(lines[1], "debug d");
     expect_text_line(lines[2], "info  hello \"x\" \\ y");
-    expect_text_line(lines[3], "warn  w");
+    expect_text_line(lines[3], "warning w");
     expect_text_line(lines[4], "error e");
 }
 
@@ -425,11 +425,11 @@ TEST_F(LogFormats, AStalledReaderCostsLinesNotWaits) {
     std::istringstream stream(text);
     std::size_t offset = 0;
     for (std::string line; std::getline(stream, line); offset += line.size() + 1) {
-        const auto at = line.find(" warn  ");
+        const auto at = line.find(" warning ");
         if (at == std::string::npos) continue;
         ++notices;
         last_notice = offset;
-        counted += std::stoull(line.substr(at + 7));
+        counted += std::stoull(line.substr(at + 9));
         EXPECT_NE(line.find(" dropped: the log's reader (stderr) was not taking them"),
                   std::string::npos)
             << line;
