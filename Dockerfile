@@ -48,10 +48,12 @@ RUN sed -e 's/^listen = 127\.0\.0\.1:9999$/listen = *:9999/' \
 FROM debian:${DEBIAN_RELEASE}-slim
 
 # VERSION follows project(... VERSION) in CMakeLists.txt (the container test checks they agree);
-# REVISION and SOURCE are for a release pipeline to fill in (--build-arg REVISION=$(git rev-parse HEAD)).
+# REVISION and SOURCE are for a release pipeline to fill in (--build-arg REVISION=$(git rev-parse HEAD)
+# --build-arg SOURCE=$(git remote get-url origin)); SOURCE has no made-up default: the label is
+# empty unless it is given.
 ARG VERSION=0.1.0
 ARG REVISION=unknown
-ARG SOURCE=https://github.com/hellod/hellod
+ARG SOURCE=
 LABEL org.opencontainers.image.title="hellod" \
       org.opencontainers.image.description="Thread-per-connection TCP greeting and echo daemon: a welcome, a reply per line, a farewell on exit" \
       org.opencontainers.image.version="${VERSION}" \
@@ -74,7 +76,8 @@ COPY LICENSE /usr/share/doc/hellod/copyright
 # arguments win over the file, so a one-off change needs no file at all.
 ENV HELLOD_CONFIG=/etc/hellod/hellod.conf
 USER 10001:10001
-EXPOSE 9999
+# 9999/udp: the UDP echo service (udp-echo = true) takes the listen port for datagrams too.
+EXPOSE 9999/tcp 9999/udp
 # hellod is PID 1 (exec-form ENTRYPOINT, no shell), so SIGTERM reaches it: open sessions get the
 # shutdown line and it exits 0, within shutdown-timeout (5 s) of docker stop.
 STOPSIGNAL SIGTERM

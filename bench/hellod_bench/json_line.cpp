@@ -3,25 +3,17 @@
 #include <cmath>
 #include <cstdio>
 
+#include "text/json_escape.hpp"
+
 namespace hellod_bench {
 
 namespace {
 
+// The daemon's escaper: a server's error text or a target's name may hold any bytes, and the
+// line must stay valid JSON (invalid UTF-8 becomes \ufffd).
 void append_escaped(std::string& out, std::string_view s) {
     out += '"';
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", u);
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
+    hellod::append_json_escaped(out, s);
     out += '"';
 }
 

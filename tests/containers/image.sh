@@ -92,14 +92,14 @@ image_config() {
         return 1
     }
     expect_out SIGTERM inspect '{{.Config.StopSignal}}' || return 1
-    expect_out '{"9999/tcp":{}}' inspect '{{json .Config.ExposedPorts}}' || return 1
+    expect_out '{"9999/tcp":{},"9999/udp":{}}' inspect '{{json .Config.ExposedPorts}}' || return 1
     expect_out '["CMD","/usr/sbin/hellod","--probe"]' inspect '{{json .Config.Healthcheck.Test}}'
 }
 
 oci_labels() {
     local labels key version
     labels=$(inspect '{{json .Config.Labels}}') || return 1
-    for key in title description version source licenses; do
+    for key in title description version licenses; do
         jq -e --arg k "org.opencontainers.image.$key" '.[$k] | type == "string" and length > 0' \
             <<<"$labels" >/dev/null || {
             echo "no label org.opencontainers.image.$key in $labels"
@@ -107,7 +107,8 @@ oci_labels() {
         }
     done
     version=$(sed -n 's/^project(hellod VERSION \([0-9.]*\).*/\1/p' "$SOURCE_DIR/CMakeLists.txt")
-    expect_out "$version" jq -r '.["org.opencontainers.image.version"]' <<<"$labels"
+    expect_out "$version" jq -r '.["org.opencontainers.image.version"]' <<<"$labels" || return 1
+    expect_out "$SOURCE" jq -r '.["org.opencontainers.image.source"]' <<<"$labels"
 }
 
 run_once() { PM_TIMEOUT=60 pm run --rm "${PM_RUN_FLAGS[@]}" "${CT_LABELS[@]}" "$@"; }
@@ -265,7 +266,10 @@ timing "base image" $((SECONDS - t))
 
 t=$SECONDS
 REVISION=$(git -C "$SOURCE_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
+# Where this tree came from, as a release pipeline would pass it (the image has no default).
+SOURCE=$(git -C "$SOURCE_DIR" remote get-url origin 2>/dev/null || echo "file://$SOURCE_DIR")
 PM_TIMEOUT=1200 pm build "${BUILD_FLAGS[@]}" --build-arg "REVISION=$REVISION" \
+    --build-arg "SOURCE=$SOURCE" \
     -t "$IMAGE" "$SOURCE_DIR" >"$TMP/build.out" 2>&1 ||
     fatal "podman build failed: $(tail -c 2000 "$TMP/build.out")"
 timing "image build" $((SECONDS - t))
