@@ -136,6 +136,8 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
 
     const std::string started =
         startup_line(settings, bound.listeners, passed, names_of(metrics_listeners));
+    const log::Fields started_fields =
+        startup_fields(settings, bound.listeners, passed, names_of(metrics_listeners));
     Server server(std::make_shared<const Settings>(settings), std::move(bound.listeners));
     server.on_reload([args, activated = passed != nullptr](const Settings& running) {
         return reload_and_report(args, current_environment(), running, activated);
@@ -155,7 +157,7 @@ int run_daemon(const Invocation& invocation, std::span<const char* const> args,
                 return metrics_page(read_metrics(HELLOD_VERSION, start_time, server, echo));
             });
     }
-    HLOG(info) << started;
+    log::write(LogLevel::info, started, started_fields);
     // The log is written by a thread of its own: let the start-up line out before systemd hears
     // READY=1, so that whoever waited for the start finds the line. Bounded, so a stalled
     // reader of stderr cannot hold the start.

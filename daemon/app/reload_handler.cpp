@@ -15,7 +15,9 @@ std::shared_ptr<const Settings> reload_and_report(std::span<const char* const> a
                                                   bool sockets_from_systemd) {
     const ReloadResult result = reload_settings(args, env, running, sockets_from_systemd);
     if (!result.next) {
-        HLOG(error) << "reload failed, still running the previous settings: " << result.error;
+        const log::Field why[] = {log::text_field("error", result.error)};
+        log::write(LogLevel::error,
+                   "reload failed, still running the previous settings: " + result.error, why);
         return nullptr;
     }
     for (const auto& warning : result.warnings)
@@ -24,7 +26,7 @@ std::shared_ptr<const Settings> reload_and_report(std::span<const char* const> a
     // a pipeline that switched to json gets the reload line as json too. The format is read once
     // per line, so no line is ever half one format and half the other.
     use_log_settings(*result.next);
-    HLOG(info) << result.summary;
+    log::write(LogLevel::info, result.summary, result.fields);
     return result.next;
 }
 

@@ -60,4 +60,35 @@ std::string startup_line(const Settings& s, const std::vector<net::Listener>& li
     return out.str();
 }
 
+log::Fields startup_fields(const Settings& s, const std::vector<net::Listener>& listeners,
+                           const net::InheritedSockets* inherited,
+                           const std::vector<std::string>& metrics) {
+    std::vector<std::string> bound;
+    for (const auto& listener : listeners)
+        bound.push_back(listener.name);
+    std::vector<std::string> from;
+    for (const auto& network : s.proxy_protocol_from)
+        from.push_back(network.to_string());
+    return {
+        log::text_field("version", HELLOD_VERSION),
+        log::text_field("listen", join(bound)),
+        log::number_field("systemd", inherited ? 1 : 0),
+        log::text_field("protocol", std::string(to_string(s.session.protocol))),
+        log::text_field("framing", s.session.framing == Framing::raw ? "raw" : "line"),
+        log::text_field("metrics", join(metrics)),
+        log::number_field("backlog", inherited ? 0 : static_cast<std::uint64_t>(s.backlog)),
+        log::number_field("max_connections", s.max_connections),
+        log::number_field("max_connections_per_ip", s.max_connections_per_ip),
+        log::number_field("allow_networks", s.access.allowed().size()),
+        log::number_field("deny_networks", s.access.denied().size()),
+        log::text_field("proxy_protocol_from", join(from)),
+        log::seconds_field("idle_timeout", std::chrono::duration<double>(s.idle_timeout).count()),
+        log::seconds_field("write_timeout", std::chrono::duration<double>(s.write_timeout).count()),
+        log::number_field("max_line_bytes", s.session.max_line_bytes),
+        log::seconds_field("shutdown_timeout",
+                           std::chrono::duration<double>(s.shutdown_timeout).count()),
+        log::text_field("config", s.config_file),
+    };
+}
+
 }  // namespace hellod

@@ -75,6 +75,8 @@ ReloadResult reload_settings(std::span<const char* const> args, const Environmen
                          ? "reloaded " + source + ": nothing changed"
                          : "reloaded " + source + ": changed " + join(result.changed) +
                                "; sessions that start from now on use the new settings";
+    result.fields = {log::text_field("config", running.config_file),
+                     log::text_field("changed", join(result.changed, ","))};
     result.next = std::move(next);
     return result;
 }

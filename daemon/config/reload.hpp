@@ -7,6 +7,7 @@
 
 #include "config/environment.hpp"
 #include "config/settings.hpp"
+#include "log/log.hpp"
 
 namespace hellod {
 
@@ -19,6 +20,7 @@ struct ReloadResult {
     std::vector<std::string> warnings;  // the sources' own, then what waits for a restart
     std::vector<std::string> changed;   // the settings that changed, in --help's order
     std::string summary;                // one line: "reloaded FILE: changed welcome; ..."
+    log::Fields fields;                 // the summary's values: config, changed (comma-separated)
 };
 
 // SIGHUP: reads the settings again from the same command line, the environment and the config

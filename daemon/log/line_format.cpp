@@ -104,12 +104,18 @@ void add_number(std::string& line, std::string_view key, std::string_view digits
 }  // namespace
 
 std::string render_line(LogLevel level, std::string_view message, Destination destination,
-                        LogFormat format) {
+                        LogFormat format, std::span<const Field> fields) {
     std::string line;
     line.reserve(message.size() + 96);
     open_line(line, level, destination, format);
     if (format == LogFormat::json) {
         add_string(line, "message", message);
+        for (const auto& field : fields) {
+            if (field.number)
+                add_number(line, field.key, field.value);
+            else
+                add_string(line, field.key, field.value);
+        }
         line += '}';
     } else {
         append_one_line(line, message);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,8 +15,9 @@ int syslog_priority(LogLevel level);
 
 // One message as a line (without the newline): the journal's "<N>" priority first when
 // `destination` is the journal; then the time and level in text on a terminal, or a json object.
+// Fields go after "message" in json, and nowhere in text.
 std::string render_line(LogLevel level, std::string_view message, Destination destination,
-                        LogFormat format);
+                        LogFormat format, std::span<const Field> fields = {});
 
 // One access line (at record.level), in the same forms.
 std::string render_access(const AccessRecord& record, Destination destination, LogFormat format);

@@ -3,9 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "log/log_level.hpp"
 
@@ -45,6 +47,21 @@ LogFormat format() noexcept;
 // queue is full (the reader stalled) the line is dropped and counted; the next line that gets
 // through is preceded by a warning saying how many were dropped.
 void write(LogLevel level, std::string_view message);
+
+// A value a line carries, for json: a string (escaped on the way out, so client text may go in
+// raw) or a number's digits. Keys are snake_case, like the access line's.
+struct Field {
+    std::string key;
+    std::string value;
+    bool number = false;
+};
+using Fields = std::vector<Field>;
+Field text_field(std::string key, std::string value);
+Field number_field(std::string key, std::uint64_t value);
+Field seconds_field(std::string key, double seconds);  // a number, three decimals at most
+// A line whose values a program reads: json has them as fields after "message"; text shows the
+// message alone, which says them already.
+void write(LogLevel level, std::string_view message, std::span<const Field> fields);
 
 // Waits until every line given so far has been written or dropped, for at most `limit`;
 // returns whether it got there. For what must come after the log (a fatal sentence written

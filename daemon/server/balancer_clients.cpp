@@ -90,7 +90,8 @@ void Server::bad_header(const Connection& connection, std::string_view problem) 
     // one is a balancer set up without it, or a client let in around the balancer.
     if (report && log::enabled(LogLevel::warning)) {
         log::write(LogLevel::warning,
-                   bad_header_line(connection.peer, problem, *report, bad_header_log_.capacity()));
+                   bad_header_line(connection.peer, problem, *report, bad_header_log_.capacity()),
+                   refusal_fields("balancer", connection.peer, "problem", problem, *report));
     }
 }
 

@@ -86,4 +86,12 @@ std::string bad_header_line(std::string_view balancer, std::string_view problem,
     return line;
 }
 
+log::Fields refusal_fields(std::string_view who, std::string_view peer, std::string_view what,
+                           std::string_view why, const RefusalLog::Report& report) {
+    return {log::text_field(std::string(who), std::string(peer)),
+            log::text_field(std::string(what), std::string(why)),
+            log::number_field("unlogged", report.unlogged),
+            log::number_field("shared", report.shared ? 1 : 0)};
+}
+
 }  // namespace hellod

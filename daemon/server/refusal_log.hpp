@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "log/log.hpp"
 #include "log/log_level.hpp"
 #include "net/cidr.hpp"
 
@@ -82,5 +83,11 @@ std::string refusal_line(std::string_view peer, std::string_view why,
 //   without a reply; 17 more from this address not logged since its last line
 std::string bad_header_line(std::string_view balancer, std::string_view problem,
                             const RefusalLog::Report& report, std::size_t capacity);
+
+// The values of those lines, for json: `who` ("peer" or "balancer") and `what` ("reason" or
+// "problem") name the first two; then unlogged (not logged since the last line) and shared
+// (1 on the one line a minute for peers beyond the table).
+log::Fields refusal_fields(std::string_view who, std::string_view peer, std::string_view what,
+                           std::string_view why, const RefusalLog::Report& report);
 
 }  // namespace hellod

@@ -228,8 +228,11 @@ void Server::refuse_by_rule(net::UniqueFd fd, const net::SocketAddress& peer,
     if (report && log::enabled(report->level)) {
         std::string who = net::host_to_string(peer.get(), peer.length);
         if (!via.empty()) who.append(" via ").append(via);
-        log::write(report->level,
-                   refusal_line(who, reason(verdict), *report, refusals_.capacity()));
+        const std::string why = reason(verdict);
+        log::Fields fields = refusal_fields("peer", net::host_to_string(peer.get(), peer.length),
+                                            "reason", why, *report);
+        if (!via.empty()) fields.push_back(log::text_field("via", std::string(via)));
+        log::write(report->level, refusal_line(who, why, *report, refusals_.capacity()), fields);
     }
 }
 
@@ -298,12 +301,22 @@ void Server::drain() {
     const auto timeout = settings_->shutdown_timeout;
     // In --inetd mode every session ends this way; the access line already says how it went.
     const bool quiet = one_shot_ && !stop_requested_.load();
-    if (!quiet)
-        HLOG(info) << "shutting down: " << open << " session" << (open == 1 ? "" : "s")
-                   << " open, waiting up to " << seconds_text(timeout) << " s";
+    if (!quiet && log::enabled(LogLevel::info)) {
+        const log::Field fields[] = {
+            log::number_field("sessions_open", open),
+            log::seconds_field("shutdown_timeout", std::chrono::duration<double>(timeout).count())};
+        log::write(LogLevel::info,
+                   "shutting down: " + std::to_string(open) + " session" + (open == 1 ? "" : "s") +
+                       " open, waiting up to " + seconds_text(timeout) + " s",
+                   fields);
+    }
     table_.cancel_all();
     if (!table_.wait_until_empty(std::chrono::steady_clock::now() + timeout)) {
-        HLOG(warning) << "shutdown-timeout reached: cutting " << table_.size() << " session(s)";
+        const std::size_t cut = table_.size();
+        const log::Field fields[] = {log::number_field("sessions_cut", cut)};
+        log::write(LogLevel::warning,
+                   "shutdown-timeout reached: cutting " + std::to_string(cut) + " session(s)",
+                   fields);
         table_.cut_all();
     }
     workers_.join_all();

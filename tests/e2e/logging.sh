@@ -26,6 +26,32 @@ length == 1 and (.[0] |
          and (.lines | count) and (.bytes_in | count) and (.bytes_out | count)
          and (.end | IN("exit", "eof", "idle", "busy", "shutdown", "error"))
          and optional_string("detail")
+       elif (.message | test("^hellod .* listening on ")) then
+         keys_unsorted == ["time", "level", "message", "version", "listen", "systemd", "protocol",
+           "framing", "metrics", "backlog", "max_connections", "max_connections_per_ip",
+           "allow_networks", "deny_networks", "proxy_protocol_from", "idle_timeout",
+           "write_timeout", "max_line_bytes", "shutdown_timeout", "config"]
+         and ([.version, .listen, .protocol, .framing, .metrics, .proxy_protocol_from, .config]
+              | all(type == "string"))
+         and ([.systemd, .backlog, .max_connections, .max_connections_per_ip, .allow_networks,
+               .deny_networks, .max_line_bytes] | all(count))
+         and ([.idle_timeout, .write_timeout, .shutdown_timeout] | all(type == "number"))
+       elif (.message | startswith("reloaded ")) then
+         keys_unsorted == ["time", "level", "message", "config", "changed"]
+         and (.config | type == "string") and (.changed | type == "string")
+       elif (.message | startswith("reload failed")) then
+         keys_unsorted == ["time", "level", "message", "error"] and (.error | type == "string")
+       elif (.message | startswith("refused ")) then
+         (keys_unsorted - ["via"]) == ["time", "level", "message", "peer", "reason", "unlogged", "shared"]
+         and (.peer | type == "string") and (.reason | type == "string")
+         and (.unlogged | count) and (.shared | IN(0, 1))
+       elif (.message | startswith("bad PROXY header")) then
+         keys_unsorted == ["time", "level", "message", "balancer", "problem", "unlogged", "shared"]
+       elif (.message | startswith("shutting down: ")) then
+         keys_unsorted == ["time", "level", "message", "sessions_open", "shutdown_timeout"]
+         and (.sessions_open | count) and (.shutdown_timeout | type == "number")
+       elif (.message | startswith("shutdown-timeout reached")) then
+         keys_unsorted == ["time", "level", "message", "sessions_cut"] and (.sessions_cut | count)
        else
          keys_unsorted == ["time", "level", "message"]
        end))'
@@ -130,6 +156,35 @@ t_log_json_busy() {
 
 # SIGHUP with log-format changed in the file: the reload line is already in the new format,
 # and every line is wholly one format; then back again.
+# The lines that carry values carry them as fields too, typed, with the values the text says:
+# start-up, a refusal, a reload and the shutdown.
+t_log_json_fields() {
+    printf 'listen = 127.0.0.1:0\nlog-format = json\ndeny = 127.0.0.1\n' >hellod.conf
+    start_hellod_unwaited d --config hellod.conf
+    must_log d '"message":"hellod [^"]* listening on 127\.0\.0\.1:([0-9]+) ' 'the start-up line'
+    HD_PORT[d]=${BASH_REMATCH[1]}
+    jq -e --arg listen "127.0.0.1:${HD_PORT[d]}" --arg conf "hellod.conf" \
+        '.listen == $listen and .max_connections == 10000 and .deny_networks == 1
+         and .shutdown_timeout == 5 and .idle_timeout == 300 and .systemd == 0
+         and .protocol == "greeting" and .config == $conf' <<<"$LOG_LINE" >/dev/null ||
+        fail "start-up fields: $LOG_LINE"
+    input in 'Al\n'
+    talk "${HD_PORT[d]}" out in -q 1
+    must_log d '"message":"refused 127\.0\.0\.1 ' 'the refusal'
+    jq -e '.peer == "127.0.0.1" and .reason == "deny 127.0.0.1/32" and .unlogged == 0 and .shared == 0' \
+        <<<"$LOG_LINE" >/dev/null || fail "refusal fields: $LOG_LINE"
+    printf 'listen = 127.0.0.1:0\nlog-format = json\nwelcome = Hi\n' >hellod.conf
+    kill -HUP "${HD_PID[d]}"
+    must_log d '"message":"reloaded hellod\.conf: changed welcome,deny; |"message":"reloaded hellod\.conf: changed ' 'the reload'
+    jq -e '.config == "hellod.conf" and .changed == "welcome,deny"' <<<"$LOG_LINE" >/dev/null ||
+        fail "reload fields: $LOG_LINE"
+    stop_hellod d TERM 10
+    grep '"message":"shutting down: ' "${HD_LOG[d]}" |
+        jq -e '.sessions_open == 0 and .shutdown_timeout == 5' >/dev/null ||
+        fail "shutdown fields: $(grep 'shutting down' "${HD_LOG[d]}")"
+    expect_json_log "${HD_LOG[d]}"
+}
+
 t_log_json_reload() {
     printf 'listen = 127.0.0.1:0\nlog-format = text\n' >hellod.conf
     start_hellod_unwaited d --config hellod.conf
@@ -296,4 +351,4 @@ t_log_reader_stalls() {
     exec {held}<&- {hold}<&-
 }
 
-CASES+=(log_reader_stalls log_json_sessions log_json_busy log_json_reload log_json_journal log_json_fatal)
+CASES+=(log_json_fields log_reader_stalls log_json_sessions log_json_busy log_json_reload log_json_journal log_json_fatal)
