@@ -183,7 +183,7 @@ options:
   -n RUNS                startup: runs (default 11)
   --server-cpu CPU       startup: pin COMMAND to this CPU
 
-output: one JSON line on stdout (see README.md, "Benchmarks").
+output: one JSON line on stdout (see docs/performance.md, "hellod-bench").
 exit status: 0 something was measured (errors are in the JSON), 3 nothing was measured,
              64 usage error, 1 the run could not start (address, descriptors).
 )";

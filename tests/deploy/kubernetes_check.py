@@ -46,7 +46,7 @@ MODELS = {
 }
 PRIMITIVE = {"str": str, "int": int, "bool": bool, "float": (int, float)}
 
-# What the daemon needs of its pods (README.md, "On Kubernetes").
+# What the daemon needs of its pods (docs/deployment.md, "On Kubernetes").
 GREETING_PORT = 9999
 METRICS_PORT = 9100
 IMAGE_UID = 10001  # the Dockerfile's USER

@@ -1,5 +1,5 @@
 // hellod-soak: soak and fault tests against the real hellod binary (see options.cpp for the
-// scenarios, and the README's "Soak and fault tests").
+// scenarios, and docs/testing.md's "Soak and fault tests").
 #include <signal.h>
 
 #include <cstdio>

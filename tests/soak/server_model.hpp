@@ -16,7 +16,7 @@ struct GreetingRules {
 };
 
 // What a greeting server sends after its welcome for a given client input, worked out from
-// the wire contract (protocol.md) and the choices the README documents, independently of the
+// the wire contract (protocol.md) and the choices docs/protocol.md documents, independently of the
 // daemon's code: telnet commands removed (RFC 854), lines split at "\n" with one "\r" dropped,
 // trimming, empty lines unanswered, the line limit (reported once max-line-bytes + 2 bytes
 // of a line are in, the rest of the line skipped), the exit command and IAC IP/BRK (the
