@@ -6,7 +6,7 @@
 #
 # Settings: HELLOD_* variables (-e HELLOD_WELCOME=Hi), arguments after the image name
 # (docker run hellod --welcome Hi), or a config file mounted over /etc/hellod/hellod.conf.
-# Logs go to stderr (docker logs); -e HELLOD_LOG_FORMAT=json for log shippers. README.md,
+# Logs go to stderr (docker logs); -e HELLOD_LOG_FORMAT=json for log shippers. docs/deployment.md,
 # "Running it in a container", has the rest.
 
 ARG DEBIAN_RELEASE=bookworm

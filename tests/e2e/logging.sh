@@ -168,8 +168,8 @@ t_log_json_fields() {
          and .shutdown_timeout == 5 and .idle_timeout == 300 and .systemd == 0
          and .protocol == "greeting" and .config == $conf' <<<"$LOG_LINE" >/dev/null ||
         fail "start-up fields: $LOG_LINE"
-    input in 'Al\n'
-    talk "${HD_PORT[d]}" out in -q 1
+    # Reset, not a byte (access.sh's refused_connect): nc would report the reset as a failure.
+    refused_connect r 127.0.0.1 "${HD_PORT[d]}"
     must_log d '"message":"refused 127\.0\.0\.1 ' 'the refusal'
     jq -e '.peer == "127.0.0.1" and .reason == "deny 127.0.0.1/32" and .unlogged == 0 and .shared == 0' \
         <<<"$LOG_LINE" >/dev/null || fail "refusal fields: $LOG_LINE"

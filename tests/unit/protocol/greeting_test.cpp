@@ -230,12 +230,38 @@ TEST(ReplyTemplate, HostName) {
     EXPECT_TRUE(contains(parse_error(std::string_view("a\0b", 3)), "NUL byte at byte 2"));
 }
 
+// A %h counts as the two bytes written, not as the name: errors name the byte an editor shows.
+TEST(ReplyTemplate, ErrorBytesCountHostEscapesAsWritten) {
+    EXPECT_TRUE(contains(parse_error("%h%x"), "'%x' at byte 3")) << parse_error("%h%x");
+    EXPECT_TRUE(contains(parse_error("%h%s %h%s"), "bytes 3 and 8")) << parse_error("%h%s %h%s");
+    EXPECT_TRUE(contains(parse_error("%h%"), "lone '%' at byte 3")) << parse_error("%h%");
+    EXPECT_TRUE(contains(parse_error("%H"), "'%H' at byte 1")) << parse_error("%H");
+}
+
+// A reload sets the name again: it replaces the last one, and is never read as a template.
+TEST(ReplyTemplate, HostNameSetAgainReplacesIt) {
+    auto reply = ReplyTemplate::parse("[%h] %s [%h]");
+    reply.set_host("old-name");
+    reply.set_host("pod-8");
+    EXPECT_EQ(render(reply, "x"), "[pod-8] x [pod-8]");
+    reply.set_host("a%sb%%");
+    EXPECT_EQ(render(reply, "x"), "[a%sb%%] x [a%sb%%]");
+    auto no_slot = ReplyTemplate::parse("served by %h");
+    no_slot.set_host("pod-8");
+    EXPECT_EQ(render(no_slot, "anything"), "served by pod-8");
+}
+
 // The welcome: %h and %% are escapes, any other '%' is itself (a welcome had no escapes before).
 TEST(Welcome, HostNameAndPercent) {
     EXPECT_EQ(expand_welcome("Welcome to %h!", "pod-7"), "Welcome to pod-7!");
     EXPECT_EQ(expand_welcome("%h %h", "a"), "a a");
     EXPECT_EQ(expand_welcome("100% up, %%h is %h, 5%", "b"), "100% up, %h is b, 5%");
     EXPECT_EQ(expand_welcome("Welcome!", "b"), "Welcome!");
+    EXPECT_EQ(expand_welcome("%", "b"), "%");
+    EXPECT_EQ(expand_welcome("%%%h%", "b"), "%b%");
+    EXPECT_EQ(expand_welcome("%s %d %H", "b"), "%s %d %H");
+    EXPECT_EQ(expand_welcome("on %h", "a%hb"), "on a%hb");  // the name is not expanded again
+    EXPECT_EQ(expand_welcome("on %h", ""), "on ");
 }
 
 }  // namespace

@@ -86,6 +86,19 @@ TEST(Timestamp, WelcomeWhenOneIsSet) {
     EXPECT_EQ(c.output, "Time server\r\n");
 }
 
+// timestamp has a welcome but no reply template: %h names the host in the welcome only, and a
+// client's "%h" comes back as sent, as does one in the farewell.
+TEST(Timestamp, WelcomeNamesTheHost) {
+    Options s = timestamp_settings();
+    s.welcome = "Time on %h (100%)";
+    s.farewell = "Bye from %h";
+    s.host.value = "pod-7";
+    const auto c =
+        testing::converse([&](Stream& st) { return run_timestamp(st, s); }, "%h\nexit\n");
+    EXPECT_TRUE(c.output.starts_with("Time on pod-7 (100%)\r\n[")) << c.output;
+    EXPECT_TRUE(c.output.ends_with("] %h\r\nBye from %h\r\n")) << c.output;
+}
+
 TEST(RawFraming, TimestampToo) {
     Options s = timestamp_settings();
     s.framing = Framing::raw;
