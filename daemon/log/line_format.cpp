@@ -123,6 +123,25 @@ std::string render_line(LogLevel level, std::string_view message, Destination de
     return line;
 }
 
+Field text_field(std::string key, std::string value) {
+    return {std::move(key), std::move(value), false};
+}
+
+Field number_field(std::string key, std::uint64_t value) {
+    return {std::move(key), std::to_string(value), true};
+}
+
+Field seconds_field(std::string key, double seconds) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%.3f", seconds < 0 ? 0.0 : seconds);
+    std::string text = digits;
+    // 5.000 -> 5, 0.500 -> 0.5: the number as a person would write it.
+    while (text.back() == '0')
+        text.pop_back();
+    if (text.back() == '.') text.pop_back();
+    return {std::move(key), std::move(text), true};
+}
+
 int syslog_priority(LogLevel level) {
     switch (level) {
         case LogLevel::error:

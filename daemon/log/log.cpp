@@ -241,25 +241,6 @@ void write(LogLevel level, std::string_view message, std::span<const Field> fiel
     emit(level, terminated(render_line(level, message, destination(), format(), fields)));
 }
 
-Field text_field(std::string key, std::string value) {
-    return {std::move(key), std::move(value), false};
-}
-
-Field number_field(std::string key, std::uint64_t value) {
-    return {std::move(key), std::to_string(value), true};
-}
-
-Field seconds_field(std::string key, double seconds) {
-    char digits[32];
-    std::snprintf(digits, sizeof digits, "%.3f", seconds < 0 ? 0.0 : seconds);
-    std::string text = digits;
-    // 5.000 -> 5, 0.500 -> 0.5: the number as a person would write it.
-    while (text.back() == '0')
-        text.pop_back();
-    if (text.back() == '.') text.pop_back();
-    return {std::move(key), std::move(text), true};
-}
-
 void write_access(const AccessRecord& record) {
     if (!enabled(record.level)) return;
     emit(record.level, terminated(render_access(record, destination(), format())));
