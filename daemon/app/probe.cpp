@@ -22,10 +22,6 @@ using Status = net::Client::Status;
 // Far above any welcome, reply or farewell; only a server gone wrong sends a longer line.
 constexpr std::size_t kLineLimit = 64 * 1024;
 
-bool is_port_zero(std::string_view port) {
-    return !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c == '0'; });
-}
-
 // One session's worth of checks; each step returns a failure sentence or nothing.
 class Session {
   public:
@@ -207,7 +203,7 @@ std::vector<ProbeTarget> probe_targets(std::string_view target,
         } catch (const std::invalid_argument& e) {
             throw FatalError(exit_code::usage, option + ": the address " + e.what());
         }
-        if (is_port_zero(endpoint.service)) {
+        if (net::is_any_port(spec)) {
             throw FatalError(exit_code::usage,
                              option +
                                  ": port 0 is whatever port the kernel picked; name the "
